@@ -1,0 +1,40 @@
+package io.sluice.runtime.compose;
+
+import io.sluice.runtime.row.EventRow;
+import java.time.Duration;
+import org.apache.flink.api.common.eventtime.Watermark;
+import org.apache.flink.api.common.eventtime.WatermarkGenerator;
+import org.apache.flink.api.common.eventtime.WatermarkOutput;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+
+/**
+ * Bounded out-of-orderness, advanced with every row rather than on a timer: the watermark after a
+ * row is {@code max event time so far − max-out-of-orderness − 1 ms}. Being driven by the data
+ * alone, which rows are late is the same in every run of the same input.
+ */
+public final class RowWatermarks implements WatermarkGenerator<EventRow> {
+  private final long delay;
+  private long emitted = Long.MIN_VALUE;
+
+  RowWatermarks(long delay) {
+    this.delay = delay;
+  }
+
+  public static WatermarkStrategy<EventRow> strategy(int timeField, Duration maxOutOfOrderness) {
+    long delay = maxOutOfOrderness.toMillis();
+    return WatermarkStrategy.<EventRow>forGenerator(ctx -> new RowWatermarks(delay))
+        .withTimestampAssigner((row, previous) -> (Long) row.get(timeField));
+  }
+
+  @Override
+  public void onEvent(EventRow row, long timestamp, WatermarkOutput out) {
+    long wm = timestamp - delay - 1;
+    if (wm > emitted) {
+      emitted = wm;
+      out.emitWatermark(new Watermark(wm));
+    }
+  }
+
+  @Override
+  public void onPeriodicEmit(WatermarkOutput out) {}
+}

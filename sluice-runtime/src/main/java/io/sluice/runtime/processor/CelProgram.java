@@ -1,0 +1,71 @@
+package io.sluice.runtime.processor;
+
+import com.google.protobuf.NullValue;
+import dev.cel.runtime.CelEvaluationException;
+import dev.cel.runtime.CelRuntime;
+import io.sluice.runtime.row.EventRow;
+import io.sluice.spec.expr.CelSupport;
+import io.sluice.spec.model.RowSchema;
+import io.sluice.spec.options.Expr;
+import io.sluice.spec.problem.Problems;
+import java.io.Serializable;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * A checked CEL expression ready to evaluate against rows of one schema. Serializable as its text
+ * and schema; the program is built on first use in the task.
+ */
+public final class CelProgram implements Serializable {
+  private static final long serialVersionUID = 1L;
+
+  private final Expr expr;
+  private final RowSchema schema;
+  private transient CelRuntime.Program program;
+  private transient Map<String, Integer> index;
+
+  public CelProgram(Expr expr, RowSchema schema) {
+    this.expr = expr;
+    this.schema = schema;
+  }
+
+  public Expr expr() {
+    return expr;
+  }
+
+  /** Evaluates on {@code row}; a null field is CEL's null. Returns null for a null result. */
+  public Object eval(EventRow row) throws CelEvaluationException {
+    if (program == null) {
+      init();
+    }
+    Object result =
+        program.eval(
+            name -> {
+              Integer i = index.get(name);
+              if (i == null) {
+                return Optional.empty();
+              }
+              Object v = row.get(i);
+              return Optional.of(v == null ? NullValue.NULL_VALUE : v);
+            });
+    return result instanceof NullValue ? null : result;
+  }
+
+  private void init() {
+    Problems problems = new Problems();
+    CelSupport.Checked checked = CelSupport.check(expr, schema, "", problems, null);
+    if (checked == null) {
+      throw new IllegalStateException("expression no longer type-checks: " + problems.list());
+    }
+    try {
+      program = CelSupport.runtime().createProgram(checked.ast());
+    } catch (CelEvaluationException e) {
+      throw new IllegalStateException(e);
+    }
+    index = new HashMap<>();
+    for (int i = 0; i < schema.size(); i++) {
+      index.put(schema.fields().get(i).name(), i);
+    }
+  }
+}

@@ -1,0 +1,107 @@
+package io.sluice.runtime.processor;
+
+import dev.cel.runtime.CelEvaluationException;
+import io.sluice.runtime.compose.StepContext;
+import io.sluice.runtime.row.DeadLetters;
+import io.sluice.runtime.row.DeadLetters.Reason;
+import io.sluice.runtime.row.EventRow;
+import io.sluice.runtime.row.EventRowTypeInfo;
+import io.sluice.runtime.run.Counters;
+import io.sluice.spec.expr.CelSupport;
+import io.sluice.spec.model.FieldType;
+import io.sluice.spec.model.RowSchema;
+import io.sluice.spec.options.OptionType;
+import io.sluice.spec.options.Options;
+import io.sluice.spec.options.OptionsSchema;
+import io.sluice.spec.problem.Problems;
+import java.util.List;
+import org.apache.flink.api.common.accumulators.LongCounter;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.functions.ProcessFunction;
+import org.apache.flink.util.Collector;
+
+/**
+ * {@code filter}: keeps rows whose condition is true. Dropped rows are counted (they were valid,
+ * just not wanted); a condition that cannot be evaluated sends the row to dead letters.
+ */
+public final class FilterProcessor implements ProcessorFactory {
+  static final OptionsSchema OPTIONS =
+      OptionsSchema.builder().required("condition", OptionType.EXPRESSION, "CEL condition rows must meet to continue").build();
+
+  @Override
+  public String identifier() {
+    return "filter";
+  }
+
+  @Override
+  public String description() {
+    return "Keeps rows matching a CEL condition.";
+  }
+
+  @Override
+  public OptionsSchema options() {
+    return OPTIONS;
+  }
+
+  @Override
+  public Shape shape() {
+    return Shape.TRANSFORM;
+  }
+
+  @Override
+  public RowSchema check(Options o, RowSchema input, Problems problems) {
+    if (o.expr("condition") != null) {
+      CelSupport.check(o.expr("condition"), input, o.path("condition"), problems, FieldType.BOOLEAN);
+    }
+    return input;
+  }
+
+  @Override
+  public StepResult apply(StepContext ctx, DataStream<EventRow> input) {
+    RowSchema schema = ctx.step().input();
+    SingleOutputStreamOperator<EventRow> out =
+        input
+            .process(
+                new FilterFunction(new CelProgram(ctx.step().options().expr("condition"), schema), ctx.stepRef(), ctx.position()),
+                new EventRowTypeInfo(schema))
+            .uid(ctx.uid("filter"))
+            .name(ctx.name("filter"));
+    return new StepResult(out, out.getSideOutput(DeadLetters.TAG), List.of());
+  }
+
+  /** Stateless. */
+  static final class FilterFunction extends ProcessFunction<EventRow, EventRow> {
+    private final CelProgram condition;
+    private final String step;
+    private final String position;
+    private transient LongCounter filtered;
+
+    FilterFunction(CelProgram condition, String step, String position) {
+      this.condition = condition;
+      this.step = step;
+      this.position = position;
+    }
+
+    @Override
+    public void open(OpenContext openContext) {
+      filtered = getRuntimeContext().getLongCounter(Counters.FILTERED);
+    }
+
+    @Override
+    public void processElement(EventRow row, Context ctx, Collector<EventRow> out) {
+      try {
+        if (Boolean.TRUE.equals(condition.eval(row))) {
+          out.collect(row);
+        } else {
+          filtered.add(1);
+        }
+      } catch (CelEvaluationException e) {
+        ctx.output(
+            DeadLetters.TAG,
+            DeadLetters.of(Reason.EXPRESSION_ERROR, "condition could not be evaluated: " + e.getMessage(), null, row.raw(), position, row.origin(), step));
+      }
+    }
+  }
+}
