@@ -373,11 +373,14 @@ public final class SpecLoader {
     checkSinkRef(o, "dead-letters", sinkIds, problems);
     RowSchema schema = source == null ? new RowSchema(List.of()) : source.schema();
     List<StepSpec> steps = new ArrayList<>();
+    List<Named> stepIds = new ArrayList<>();
     Object raw = o.get("steps");
     if (raw instanceof YNode.YSeq seq) {
       for (int i = 0; i < seq.items().size(); i++) {
         String stepPath = o.path("steps") + "[" + i + "]";
-        StepSpec step = step(binder, seq.items().get(i), stepPath, schema, sinkIds, problems);
+        // without a known source there is no schema: field checks would only echo that problem
+        Problems semantic = source == null ? new Problems() : problems;
+        StepSpec step = step(binder, seq.items().get(i), stepPath, schema, sinkIds, problems, semantic, stepIds);
         if (step != null) {
           steps.add(step);
           ProcessorDescriptor d = (ProcessorDescriptor) registry.find(PluginKind.PROCESSOR, step.processor());
@@ -392,15 +395,23 @@ public final class SpecLoader {
     } else if (raw != null) {
       problems.add(((YNode) raw).pos(), o.path("steps"), "expected a list of steps, found " + ((YNode) raw).kind());
     }
-    uniqueIds(steps.stream().map(s -> new Named(s.id(), s.pos())).toList(), o.path("steps"), "step", problems);
+    uniqueIds(stepIds, o.path("steps"), "step", problems);
     out.add(new PipelineSpec(o.string("id"), o.string("source"), o.string("dead-letters"), o.pos(), steps));
   }
 
   private StepSpec step(
-      OptionsBinder binder, YNode node, String path, RowSchema input, Set<String> sinkIds, Problems problems) {
+      OptionsBinder binder,
+      YNode node,
+      String path,
+      RowSchema input,
+      Set<String> sinkIds,
+      Problems problems,
+      Problems semantic,
+      List<Named> ids) {
     PluginDescriptor d = plugin(node, "processor", PluginKind.PROCESSOR, path, problems);
     Options o = bindEntry(binder, node, STEP, d, path);
     checkId(o, problems);
+    ids.add(new Named(o.string("id"), o.pos()));
     if (!(d instanceof ProcessorDescriptor p)) {
       return null;
     }
@@ -411,7 +422,7 @@ public final class SpecLoader {
     if (p.shape() == ProcessorDescriptor.Shape.BRANCH && o.string("output") == null) {
       problems.add(o.pos(), o.path("output"), "processor '" + p.identifier() + "' emits results: name the sink they go to with 'output'");
     }
-    RowSchema result = p.check(o, input, problems);
+    RowSchema result = p.check(o, input, semantic);
     return new StepSpec(o.string("id"), p.identifier(), o.pos(), o, o.string("output"), input, result);
   }
 

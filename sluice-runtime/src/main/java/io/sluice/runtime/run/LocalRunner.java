@@ -51,7 +51,10 @@ public final class LocalRunner {
 
   public RunSummary run(Spec spec, Path specDir, Options options, PrintStream log) throws Exception {
     Map<String, String> conf = baseConfig(spec);
-    int parallelism = options.parallelism() != null ? options.parallelism() : spec.runtime().parallelism();
+    if (options.parallelism() != null) {
+      spec = spec.withParallelism(options.parallelism());
+    }
+    int parallelism = spec.runtime().parallelism();
     conf.put("parallelism.default", Integer.toString(parallelism));
     conf.put("taskmanager.numberOfTaskSlots", Integer.toString(parallelism));
     StreamExecutionEnvironment env;
@@ -68,7 +71,6 @@ public final class LocalRunner {
     }
     RunContext run = new RunContext(specDir, options.outputDir(), options.overrides());
     new JobComposer(registry, run).compose(spec, env);
-    env.setParallelism(parallelism);
 
     long start = System.nanoTime();
     JobClient client = env.executeAsync(spec.name());

@@ -20,6 +20,19 @@ public record Spec(
     List<SinkSpec> sinks,
     List<PipelineSpec> pipelines) {
 
+  /** This spec with another parallelism (a run's override). */
+  public Spec withParallelism(int parallelism) {
+    return new Spec(
+        name,
+        description,
+        file,
+        hash,
+        new RuntimeSpec(parallelism, runtime.checkpointInterval(), runtime.restartAttempts()),
+        sources,
+        sinks,
+        pipelines);
+  }
+
   public SourceSpec source(String id) {
     return sources.stream().filter(s -> s.id().equals(id)).findFirst().orElse(null);
   }

@@ -19,7 +19,18 @@ public final class Suggest {
       }
     }
     int allowed = Math.max(2, word.length() / 3);
-    return best != null && bestDistance <= allowed ? Optional.of(best) : Optional.empty();
+    if (best != null && bestDistance <= allowed) {
+      return Optional.of(best);
+    }
+    // "dead-letter" for "dead", "area-statistics" for "area-stats": a shared stem of 3+ letters
+    for (String k : new TreeSet<>(known)) {
+      String a = word.toLowerCase();
+      String b = k.toLowerCase();
+      if (Math.min(a.length(), b.length()) >= 3 && (a.startsWith(b) || b.startsWith(a))) {
+        return Optional.of(k);
+      }
+    }
+    return Optional.empty();
   }
 
   /** "unknown x 'foo' (known: a, b, c); did you mean 'fo'?" */
