@@ -85,7 +85,7 @@ public final class CelSupport {
       ast = compiler(schema).compile(expr.text()).getAst();
     } catch (CelValidationException e) {
       for (CelIssue issue : e.getErrors()) {
-        problems.add(locate(expr, issue), path, "expression: " + firstLine(issue.getMessage()));
+        problems.add(locate(expr, issue), path, "expression: " + teach(firstLine(issue.getMessage())));
       }
       return null;
     }
@@ -143,6 +143,21 @@ public final class CelSupport {
       return expr.pos();
     }
     return line == 1 ? expr.pos().shift(0, Math.max(col, 0)) : expr.pos().shift(line - 1, col + 1);
+  }
+
+  /** CEL lists every overload's signature; users need the mismatch and how to fix it. */
+  static String teach(String message) {
+    int candidates = message.indexOf(" (candidates: ");
+    if (!message.startsWith("found no matching overload") || candidates < 0) {
+      return message;
+    }
+    String m = message.substring(0, candidates);
+    if (m.contains("int") && m.contains("double")) {
+      m += "; CEL does not mix int and double: convert one side, e.g. double(x)";
+    } else if (m.contains("wrapper(")) {
+      m += "; a field that may be missing needs a check first, e.g. x != null ? x : 0";
+    }
+    return m;
   }
 
   private static String firstLine(String s) {

@@ -19,7 +19,7 @@ public final class Suggest {
       }
     }
     int allowed = Math.max(2, word.length() / 3);
-    if (best != null && bestDistance <= allowed) {
+    if (best != null && bestDistance <= allowed && bestDistance < word.length()) {
       return Optional.of(best);
     }
     // "dead-letter" for "dead", "area-statistics" for "area-stats": a shared stem of 3+ letters
