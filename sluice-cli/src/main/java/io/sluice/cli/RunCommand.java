@@ -38,7 +38,7 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = {"-p", "--parallelism"}, description = "override the spec's runtime.parallelism")
   Integer parallelism;
 
-  @Option(names = "--set", paramLabel = "SOURCE.OPTION=VALUE", description = "override a source option for this run, e.g. --set trips.count=1000000")
+  @Option(names = "--set", paramLabel = "SOURCE.OPTION=VALUE", description = "override a source or sink option for this run, e.g. --set trips.count=1000000")
   Map<String, String> overrides = new LinkedHashMap<>();
 
   @Option(names = "--no-web-ui", description = "do not start the Flink web UI")
@@ -60,7 +60,7 @@ final class RunCommand implements Callable<Integer> {
     PluginRegistry registry = PluginRegistry.load();
     Spec s;
     try {
-      s = new SpecLoader(registry).load(spec);
+      s = new SpecLoader(registry).withOverrides(overrides).load(spec);
     } catch (SpecException e) {
       for (Problem p : e.problems()) {
         err.println(p);

@@ -118,16 +118,32 @@ public final class SpecLoader {
           .required("steps", new OptionType.Raw("a list of steps"), "processing steps in order")
           .build();
 
+  private static final Pos SET = new Pos("--set", 1, 1);
+
   private final PluginRegistry registry;
   private final Function<String, String> env;
+  private final Map<String, String> overrides;
 
-  public SpecLoader(PluginRegistry registry, Function<String, String> env) {
+  public SpecLoader(PluginRegistry registry, Function<String, String> env, Map<String, String> overrides) {
     this.registry = registry;
     this.env = env;
+    this.overrides = Map.copyOf(overrides);
+  }
+
+  public SpecLoader(PluginRegistry registry, Function<String, String> env) {
+    this(registry, env, Map.of());
+  }
+
+  /**
+   * A loader that replaces source and sink options before validation, e.g. {@code trips.count ->
+   * 1000} for {@code --set trips.count=1000}; the values are checked like the file's own.
+   */
+  public SpecLoader withOverrides(Map<String, String> overrides) {
+    return new SpecLoader(registry, env, overrides);
   }
 
   public SpecLoader(PluginRegistry registry) {
-    this(registry, System::getenv);
+    this(registry, System::getenv, Map.of());
   }
 
   public Spec load(Path file) throws IOException {
@@ -154,10 +170,20 @@ public final class SpecLoader {
       problems.add(rt.pos("parallelism"), "runtime.parallelism", "must be at least 1");
     }
 
+    Set<String> overridden = new HashSet<>();
     List<SourceSpec> sources = new ArrayList<>();
-    eachEntry(top, "sources", problems, (node, path) -> source(binder, node, path, problems, sources));
+    eachEntry(top, "sources", problems, (node, path) -> source(binder, override(node, overridden), path, problems, sources));
     List<SinkSpec> sinks = new ArrayList<>();
-    eachEntry(top, "sinks", problems, (node, path) -> sink(binder, node, path, problems, sinks));
+    eachEntry(top, "sinks", problems, (node, path) -> sink(binder, override(node, overridden), path, problems, sinks));
+    for (String key : overrides.keySet()) {
+      String id = key.contains(".") ? key.substring(0, key.indexOf('.')) : key;
+      if (!overridden.contains(id)) {
+        List<String> ids = new ArrayList<>();
+        sources.forEach(x -> ids.add(x.id()));
+        sinks.forEach(x -> ids.add(x.id()));
+        problems.add(SET, key, "expected SOURCE-OR-SINK.OPTION=VALUE; " + Suggest.unknown("source or sink", id, ids));
+      }
+    }
     uniqueIds(sources.stream().map(s -> new Named(s.id(), s.pos())).toList(), "sources", "source", problems);
     uniqueIds(sinks.stream().map(s -> new Named(s.id(), s.pos())).toList(), "sinks", "sink", problems);
 
@@ -176,6 +202,23 @@ public final class SpecLoader {
     problems.throwIfAny();
     return new Spec(
         top.string("name"), top.string("description"), file, hash(text), runtime, sources, sinks, pipelines);
+  }
+
+  /** The entry with this run's {@code --set} values for its id in place of the file's. */
+  private YNode override(YNode node, Set<String> overridden) {
+    if (overrides.isEmpty() || !(node instanceof YNode.YMap map) || !(map.get("id") instanceof YNode.YScalar id)) {
+      return node;
+    }
+    Map<String, YNode.YMap.Entry> entries = new LinkedHashMap<>(map.entries());
+    String prefix = id.value() + ".";
+    for (Map.Entry<String, String> o : overrides.entrySet()) {
+      if (o.getKey().startsWith(prefix) && o.getKey().length() > prefix.length()) {
+        String key = o.getKey().substring(prefix.length());
+        entries.put(key, new YNode.YMap.Entry(key, SET, new YNode.YScalar(SET, o.getValue(), false, false, 0)));
+        overridden.add(id.value());
+      }
+    }
+    return new YNode.YMap(map.pos(), entries);
   }
 
   private interface EntryHandler {

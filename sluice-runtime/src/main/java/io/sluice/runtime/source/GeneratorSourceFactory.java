@@ -81,7 +81,7 @@ public final class GeneratorSourceFactory implements SourceFactory, SpecLoader.S
   @Override
   public DataStream<EventRow> create(StreamExecutionEnvironment env, SourceSpec spec, RunContext run) {
     Options o = spec.options();
-    long count = run.override(spec.id(), "count") != null ? Long.parseLong(run.override(spec.id(), "count")) : o.longValue("count");
+    long count = o.longValue("count");
     long start =
         LocalDateTime.parse(o.string("start")).atZone(ZoneId.of("America/Chicago")).toInstant().toEpochMilli();
     TaxiTrips trips =

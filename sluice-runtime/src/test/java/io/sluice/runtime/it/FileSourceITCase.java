@@ -84,7 +84,8 @@ class FileSourceITCase {
     Files.writeString(dir.resolve("taxi-file.yaml"), fileSpec);
     SpecLoader loader = new SpecLoader(PluginRegistry.load());
     run(loader.load(dir.resolve("taxi-file.yaml")).withParallelism(1), dir, dir.resolve("from-file"), Map.of());
-    run(loader.load(Path.of("../examples/taxi/taxi.yaml")).withParallelism(1), Path.of("../examples/taxi"), dir.resolve("from-generator"), Map.of("trips.count", Integer.toString(rows)));
+    Spec generated = loader.withOverrides(Map.of("trips.count", Integer.toString(rows))).load(Path.of("../examples/taxi/taxi.yaml"));
+    run(generated.withParallelism(1), Path.of("../examples/taxi"), dir.resolve("from-generator"), Map.of());
     for (String sink : SINKS) {
       List<String> fromFile = comparable(dir.resolve("from-file").resolve(sink), true);
       List<String> fromGenerator = comparable(dir.resolve("from-generator").resolve(sink), false);

@@ -55,10 +55,14 @@ class TaxiPipelineITCase {
 
   @BeforeAll
   static void runJobAndReference() throws Exception {
-    spec = new SpecLoader(PluginRegistry.load()).load(Path.of("../examples/taxi/taxi.yaml")).withParallelism(1);
+    spec =
+        new SpecLoader(PluginRegistry.load())
+            .withOverrides(Map.of("trips.count", Integer.toString(ROWS)))
+            .load(Path.of("../examples/taxi/taxi.yaml"))
+            .withParallelism(1);
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
     env.configure(Configuration.fromMap(Map.of("pipeline.generic-types", "false")));
-    RunContext run = new RunContext(Path.of("../examples/taxi"), out, Map.of("trips.count", Integer.toString(ROWS)));
+    RunContext run = new RunContext(Path.of("../examples/taxi"), out, Map.of());
     new JobComposer(PluginRegistry.load(), run).compose(spec, env);
     result = env.execute("taxi-itcase");
 

@@ -152,4 +152,21 @@ class SpecValidationTest {
             "c.yaml:1:11: password: secrets must be references like ${env:NAME}, never literals: put the value in an environment variable and write ${env:THAT_NAME} here",
             "c.yaml:2:7: user: environment variable NOPE is not set");
   }
+
+  @Test
+  void runOverridesReplaceOptionsAndAreValidatedLikeTheFile() throws IOException {
+    Path taxi = Path.of("../examples/taxi/taxi.yaml");
+    Spec spec = loader.withOverrides(Map.of("trips.count", "1234", "trips.seed", "7")).load(taxi);
+    assertThat(spec.source("trips").options().longValue("count")).isEqualTo(1234L);
+    assertThat(spec.source("trips").options().longValue("seed")).isEqualTo(7L);
+    assertThatThrownBy(() -> loader.withOverrides(Map.of("trips.count", "lots", "trips.cont", "1", "tripz.count", "1")).load(taxi))
+        .isInstanceOfSatisfying(
+            SpecException.class,
+            e ->
+                assertThat(e.problems().stream().map(Problem::toString))
+                    .containsExactlyInAnyOrder(
+                        "--set:1:1: sources[0].count: expected a whole number, found 'lots'",
+                        "--set:1:1: sources[0].cont: unknown key 'cont' (known: count, delimiter, dirty-share, event-time, fields, format, id, interval, late-share, profile, rows-per-second, seed, start, type); did you mean 'count'?",
+                        "--set:1:1: tripz.count: expected SOURCE-OR-SINK.OPTION=VALUE; unknown source or sink 'tripz' (known: area-stats, dead-letters, late-trips, taxi-alerts, trip-features, trips); did you mean 'trips'?"));
+  }
 }
