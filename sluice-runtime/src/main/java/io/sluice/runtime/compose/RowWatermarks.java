@@ -10,7 +10,9 @@ import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 /**
  * Bounded out-of-orderness, advanced with every row rather than on a timer: the watermark after a
  * row is {@code max event time so far − max-out-of-orderness − 1 ms}. Being driven by the data
- * alone, which rows are late is the same in every run of the same input.
+ * alone, each task's watermarks are the same in every run of the same input. A downstream keyed
+ * operator takes the minimum over its input tasks, so at parallelism 1 which rows are late is fully
+ * deterministic; above 1 it also depends on how far each task has got, and can vary slightly.
  */
 public final class RowWatermarks implements WatermarkGenerator<EventRow> {
   private final long delay;

@@ -86,8 +86,8 @@ public final class GeneratorSourceFactory implements SourceFactory, SpecLoader.S
         LocalDateTime.parse(o.string("start")).atZone(ZoneId.of("America/Chicago")).toInstant().toEpochMilli();
     TaxiTrips trips =
         new TaxiTrips(o.longValue("seed"), start, o.duration("interval").toMillis(), o.doubleValue("dirty-share"), o.doubleValue("late-share"));
+    GeneratorFunction<Long, EventRow> fn = new Interleaved(trips, spec.id(), count);
     String id = spec.id();
-    GeneratorFunction<Long, EventRow> fn = i -> new EventRow(new Object[0], trips.line(i), id + ":" + (i + 1), 0L);
     RateLimiterStrategy rate =
         o.longOrNull("rows-per-second") == null
             ? RateLimiterStrategy.noOp()
@@ -95,5 +95,56 @@ public final class GeneratorSourceFactory implements SourceFactory, SpecLoader.S
     DataGeneratorSource<EventRow> source =
         new DataGeneratorSource<>(fn, count, rate, new EventRowTypeInfo(new RowSchema(List.of())));
     return env.fromSource(source, WatermarkStrategy.noWatermarks(), id + " (generator)").uid(id + ".source");
+  }
+
+  /**
+   * Deals rows to source tasks like cards: of p tasks, task i emits rows i, i + p, i + 2p, ...
+   * {@link DataGeneratorSource} gives each task one contiguous range of sequence numbers; mapping
+   * them this way keeps every task near the same event time, so watermarks advance together and
+   * windows do not wait for one task to catch up with another.
+   */
+  static final class Interleaved implements GeneratorFunction<Long, EventRow> {
+    private final TaxiTrips trips;
+    private final String id;
+    private final long count;
+    private transient int tasks;
+
+    Interleaved(TaxiTrips trips, String id, long count) {
+      this.trips = trips;
+      this.id = id;
+      this.count = count;
+    }
+
+    @Override
+    public void open(org.apache.flink.api.connector.source.SourceReaderContext context) {
+      tasks = context.currentParallelism();
+    }
+
+    @Override
+    public EventRow map(Long sequence) {
+      long row = row(sequence, count, tasks == 0 ? 1 : tasks);
+      return new EventRow(new Object[0], trips.line(row), id + ":" + (row + 1), 0L);
+    }
+
+    /**
+     * The row for sequence number {@code k} when [0, n) is split into p contiguous ranges, the
+     * first n mod p of them one longer (as NumberSequenceSource splits): the j-th number of range
+     * i becomes row j·p + i, a bijection onto [0, n).
+     */
+    static long row(long k, long n, int p) {
+      long q = n / p;
+      long rem = n % p;
+      long i;
+      long j;
+      if (k < rem * (q + 1)) {
+        i = k / (q + 1);
+        j = k % (q + 1);
+      } else {
+        long rest = k - rem * (q + 1);
+        i = rem + rest / q;
+        j = rest % q;
+      }
+      return j * p + i;
+    }
   }
 }
