@@ -103,7 +103,7 @@ public final class GeneratorSourceFactory implements SourceFactory, SpecLoader.S
    * them this way keeps every task near the same event time, so watermarks advance together and
    * windows do not wait for one task to catch up with another.
    */
-  static final class Interleaved implements GeneratorFunction<Long, EventRow> {
+  public static final class Interleaved implements GeneratorFunction<Long, EventRow> {
     private final TaxiTrips trips;
     private final String id;
     private final long count;
@@ -131,7 +131,7 @@ public final class GeneratorSourceFactory implements SourceFactory, SpecLoader.S
      * first n mod p of them one longer (as NumberSequenceSource splits): the j-th number of range
      * i becomes row j·p + i, a bijection onto [0, n).
      */
-    static long row(long k, long n, int p) {
+    public static long row(long k, long n, int p) {
       long q = n / p;
       long rem = n % p;
       long i;
