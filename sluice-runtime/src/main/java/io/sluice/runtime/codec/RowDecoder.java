@@ -148,7 +148,10 @@ public final class RowDecoder implements Serializable {
   private boolean decodeJson(String text, Object[] values, byte[] raw, String origin, Consumer<EventRow> dl)
       throws BadValue {
     if (json == null) {
-      json = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+      json =
+          new ObjectMapper()
+              .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+              .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
     }
     JsonNode node;
     try {

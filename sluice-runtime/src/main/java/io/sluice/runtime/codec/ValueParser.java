@@ -3,7 +3,6 @@ package io.sluice.runtime.codec;
 import io.sluice.spec.model.FieldType;
 import io.sluice.spec.model.Spec.FieldMapping;
 import java.io.Serializable;
-import java.math.BigDecimal;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneId;
@@ -78,36 +77,31 @@ public final class ValueParser implements Serializable {
     };
   }
 
+  private static final java.util.regex.Pattern INTEGER = java.util.regex.Pattern.compile("[+-]?\\d+");
+  private static final java.util.regex.Pattern DECIMAL =
+      java.util.regex.Pattern.compile("[+-]?(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?");
+
   private Long parseLong(String t) throws BadValue {
+    if (!INTEGER.matcher(t).matches()) {
+      throw new BadValue(name, name + ": '" + abbreviate(t) + "' is not a whole number");
+    }
     try {
       return Long.parseLong(t);
     } catch (NumberFormatException e) {
-      try {
-        BigDecimal d = new BigDecimal(t);
-        if (d.stripTrailingZeros().scale() <= 0) {
-          throw new BadValue(name, name + ": " + abbreviate(t) + " does not fit in a 64-bit whole number");
-        }
-        throw new BadValue(name, name + ": '" + abbreviate(t) + "' is not a whole number");
-      } catch (NumberFormatException e2) {
-        throw new BadValue(name, name + ": '" + abbreviate(t) + "' is not a whole number");
-      }
+      throw new BadValue(name, name + ": " + abbreviate(t) + " does not fit in a 64-bit whole number");
     }
   }
 
+  /** Decimal notation only: Java also reads "1d", "0x1p3", "NaN" and "Infinity", data does not. */
   private Double parseDouble(String t) throws BadValue {
-    double d;
-    try {
-      if (!t.isEmpty() && (Character.isLetter(t.charAt(t.length() - 1)))) {
-        // Java accepts "1d", "2f", "NaN" and "Infinity"; data files do not mean those
-        throw new NumberFormatException();
-      }
-      d = Double.parseDouble(t);
-    } catch (NumberFormatException e) {
-      if (t.equalsIgnoreCase("nan") || t.toLowerCase(Locale.ROOT).contains("inf")) {
+    if (!DECIMAL.matcher(t).matches()) {
+      String lower = t.toLowerCase(Locale.ROOT);
+      if (lower.equals("nan") || lower.matches("[+-]?inf(inity)?")) {
         throw new BadValue(name, name + ": '" + t + "' is not a finite number");
       }
       throw new BadValue(name, name + ": '" + abbreviate(t) + "' is not a number");
     }
+    double d = Double.parseDouble(t);
     if (Double.isInfinite(d)) {
       throw new BadValue(name, name + ": " + abbreviate(t) + " is too large for a double");
     }
@@ -124,7 +118,13 @@ public final class ValueParser implements Serializable {
           formatter = DateTimeFormatter.ofPattern(pattern, Locale.US);
           zoneId = ZoneId.of(zone);
         }
-        return LocalDateTime.parse(t, formatter).atZone(zoneId).toInstant().toEpochMilli();
+        // an offset or zone in the text wins over the field's time zone
+        java.time.temporal.TemporalAccessor parsed =
+            formatter.parseBest(t, java.time.ZonedDateTime::from, java.time.OffsetDateTime::from, LocalDateTime::from);
+        if (parsed instanceof LocalDateTime local) {
+          return local.atZone(zoneId).toInstant().toEpochMilli();
+        }
+        return Instant.from(parsed).toEpochMilli();
       }
       if (t.endsWith("Z") || t.matches(".*[+-]\\d\\d:\\d\\d$")) {
         return java.time.OffsetDateTime.parse(t).toInstant().toEpochMilli();
@@ -142,7 +142,7 @@ public final class ValueParser implements Serializable {
 
   private Long fromEpoch(long v) throws BadValue {
     if ("s".equals(unit)) {
-      if (Math.abs(v) > Long.MAX_VALUE / 1000) {
+      if (v > Long.MAX_VALUE / 1000 || v < Long.MIN_VALUE / 1000) {
         throw new BadValue(name, name + ": " + v + " seconds is out of range");
       }
       return v * 1000;

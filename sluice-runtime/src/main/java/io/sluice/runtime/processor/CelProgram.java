@@ -52,6 +52,31 @@ public final class CelProgram implements Serializable {
     return result instanceof NullValue ? null : result;
   }
 
+  /**
+   * Why evaluation failed, for a dead letter: CEL's reason without its internal position, and the
+   * fields the expression uses that are missing in this row (the usual cause).
+   */
+  public String explain(EventRow row, CelEvaluationException e) {
+    if (index == null) {
+      init();
+    }
+    String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    why = why.replaceFirst("^evaluation error at <input>:\\d+: ", "");
+    int candidates = why.indexOf(". Overload candidates");
+    if (candidates > 0) {
+      why = why.substring(0, candidates);
+    }
+    java.util.List<String> missing = new java.util.ArrayList<>();
+    for (Map.Entry<String, Integer> f : index.entrySet()) {
+      if (row.get(f.getValue()) == null
+          && java.util.regex.Pattern.compile("\\b" + f.getKey() + "\\b").matcher(expr.text()).find()) {
+        missing.add(f.getKey());
+      }
+    }
+    java.util.Collections.sort(missing);
+    return why + (missing.isEmpty() ? "" : " (missing value: " + String.join(", ", missing) + ")");
+  }
+
   private void init() {
     Problems problems = new Problems();
     CelSupport.Checked checked = CelSupport.check(expr, schema, "", problems, null);

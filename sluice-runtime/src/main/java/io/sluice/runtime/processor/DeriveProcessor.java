@@ -127,11 +127,13 @@ public final class DeriveProcessor implements ProcessorFactory {
     public void processElement(EventRow in, Context ctx, Collector<EventRow> out) {
       EventRow row = in.widen(arity);
       for (Derivation d : derivations) {
+        boolean whenDone = false;
         try {
           if (d.when() != null && !Boolean.TRUE.equals(d.when().eval(row))) {
             row.set(d.target(), null);
             continue;
           }
+          whenDone = true;
           Object v = d.expr().eval(row);
           if (v instanceof Long l && d.type() == FieldType.DOUBLE) {
             v = l.doubleValue();
@@ -142,7 +144,7 @@ public final class DeriveProcessor implements ProcessorFactory {
               DeadLetters.TAG,
               DeadLetters.of(
                   Reason.EXPRESSION_ERROR,
-                  d.name() + ": " + e.getMessage(),
+                  d.name() + ": " + (d.when() != null && !whenDone ? d.when() : d.expr()).explain(row, e),
                   d.name(),
                   in.raw(),
                   d.position(),

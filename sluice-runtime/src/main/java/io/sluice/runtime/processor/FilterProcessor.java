@@ -100,7 +100,7 @@ public final class FilterProcessor implements ProcessorFactory {
       } catch (CelEvaluationException e) {
         ctx.output(
             DeadLetters.TAG,
-            DeadLetters.of(Reason.EXPRESSION_ERROR, "condition could not be evaluated: " + e.getMessage(), null, row.raw(), position, row.origin(), step));
+            DeadLetters.of(Reason.EXPRESSION_ERROR, "condition could not be evaluated: " + condition.explain(row, e), null, row.raw(), position, row.origin(), step));
       }
     }
   }

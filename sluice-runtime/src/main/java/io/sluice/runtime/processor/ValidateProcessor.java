@@ -184,7 +184,7 @@ public final class ValidateProcessor implements ProcessorFactory {
           String msg = r.message() != null ? r.message() : "check failed: " + r.check().expr().text();
           return dead(Reason.CHECK_FAILED, msg, null, row, r);
         } catch (CelEvaluationException e) {
-          return dead(Reason.EXPRESSION_ERROR, "check '" + r.check().expr().text() + "' could not be evaluated: " + e.getMessage(), null, row, r);
+          return dead(Reason.EXPRESSION_ERROR, "check '" + r.check().expr().text() + "' could not be evaluated: " + r.check().explain(row, e), null, row, r);
         }
       }
       Object v = row.get(r.field());

@@ -172,6 +172,10 @@ public final class FileSourceFactory implements SourceFactory {
         return null;
       }
       byte[] out = buf.toByteArray();
+      if (out.length >= 3 && (out[0] & 0xFF) == 0xEF && (out[1] & 0xFF) == 0xBB && (out[2] & 0xFF) == 0xBF) {
+        // a UTF-8 byte-order mark (spreadsheet "CSV UTF-8" exports) is not part of the data
+        out = java.util.Arrays.copyOfRange(out, 3, out.length);
+      }
       if (out.length > 0 && out[out.length - 1] == '\r') {
         out = java.util.Arrays.copyOf(out, out.length - 1);
       }
