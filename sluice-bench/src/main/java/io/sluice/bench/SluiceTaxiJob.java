@@ -29,7 +29,7 @@ final class SluiceTaxiJob {
   SluiceTaxiJob(PluginRegistry registry, Spec spec, Path specDir, Path outputDir) {
     this.registry = registry;
     this.spec = spec;
-    this.run = new RunContext(specDir, outputDir, Map.of());
+    this.run = new RunContext(specDir, outputDir);
   }
 
   /** Adds the spec's job at {@code parallelism} to {@code env}, its sinks made by {@code sinks}. */

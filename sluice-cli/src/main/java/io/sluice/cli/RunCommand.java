@@ -81,7 +81,7 @@ final class RunCommand implements Callable<Integer> {
               .run(
                   s,
                   spec.toAbsolutePath().getParent(),
-                  new LocalRunner.Options(outDir, overrides, Duration.ofMillis((long) (progressEvery * 1000)), !noWebUi, parallelism),
+                  new LocalRunner.Options(outDir, Duration.ofMillis((long) (progressEvery * 1000)), !noWebUi, parallelism),
                   progress);
     } catch (IllegalArgumentException e) {
       // the spec is valid but does not fit its input (e.g. a mapped column is missing)
@@ -97,7 +97,7 @@ final class RunCommand implements Callable<Integer> {
 
   /** The first record of each file output, so the user sees what was produced. */
   private static void printSamples(Spec s, Path outDir, PrintWriter out) throws IOException {
-    RunContext run = new RunContext(Path.of("."), outDir, Map.of());
+    RunContext run = new RunContext(Path.of("."), outDir);
     boolean header = false;
     for (Spec.SinkSpec sink : s.sinks()) {
       if (!"file".equals(sink.type())) {

@@ -24,9 +24,9 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  * progress line every couple of seconds, and returns the run's summary.
  */
 public final class LocalRunner {
-  /** How to run: where outputs go, per-source overrides, progress cadence, web UI on or off. */
+  /** How to run: where outputs go, progress cadence, web UI on or off, parallelism override. */
   public record Options(
-      Path outputDir, Map<String, String> overrides, Duration progressEvery, boolean webUi, Integer parallelism) {}
+      Path outputDir, Duration progressEvery, boolean webUi, Integer parallelism) {}
 
   private final PluginRegistry registry;
 
@@ -69,7 +69,7 @@ public final class LocalRunner {
     } else {
       env = StreamExecutionEnvironment.createLocalEnvironment(Configuration.fromMap(conf));
     }
-    RunContext run = new RunContext(specDir, options.outputDir(), options.overrides());
+    RunContext run = new RunContext(specDir, options.outputDir());
     new JobComposer(registry, run).compose(spec, env);
 
     long start = System.nanoTime();

@@ -39,10 +39,10 @@ class FileSourceITCase {
   static final MiniClusterExtension CLUSTER =
       new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder().setNumberSlotsPerTaskManager(2).build());
 
-  static void run(Spec spec, Path specDir, Path out, Map<String, String> overrides) throws Exception {
+  static void run(Spec spec, Path specDir, Path out) throws Exception {
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
     env.configure(Configuration.fromMap(Map.of("pipeline.generic-types", "false")));
-    new JobComposer(PluginRegistry.load(), new RunContext(specDir, out, overrides)).compose(spec, env);
+    new JobComposer(PluginRegistry.load(), new RunContext(specDir, out)).compose(spec, env);
     env.execute(spec.name());
   }
 
@@ -83,9 +83,9 @@ class FileSourceITCase {
     String fileSpec = Files.readString(Path.of("../examples/taxi/taxi-file.yaml")).replace("data/trips-sample.csv", "data/trips.csv");
     Files.writeString(dir.resolve("taxi-file.yaml"), fileSpec);
     SpecLoader loader = new SpecLoader(PluginRegistry.load());
-    run(loader.load(dir.resolve("taxi-file.yaml")).withParallelism(1), dir, dir.resolve("from-file"), Map.of());
+    run(loader.load(dir.resolve("taxi-file.yaml")).withParallelism(1), dir, dir.resolve("from-file"));
     Spec generated = loader.withOverrides(Map.of("trips.count", Integer.toString(rows))).load(Path.of("../examples/taxi/taxi.yaml"));
-    run(generated.withParallelism(1), Path.of("../examples/taxi"), dir.resolve("from-generator"), Map.of());
+    run(generated.withParallelism(1), Path.of("../examples/taxi"), dir.resolve("from-generator"));
     for (String sink : SINKS) {
       List<String> fromFile = comparable(dir.resolve("from-file").resolve(sink), true);
       List<String> fromGenerator = comparable(dir.resolve("from-generator").resolve(sink), false);
@@ -133,7 +133,7 @@ class FileSourceITCase {
                 fields: [{name: double_score, expr: score * 2}]
                 output: out
         """);
-    run(new SpecLoader(PluginRegistry.load()).load(dir.resolve("events.yaml")).withParallelism(1), dir, dir.resolve("out"), Map.of());
+    run(new SpecLoader(PluginRegistry.load()).load(dir.resolve("events.yaml")).withParallelism(1), dir, dir.resolve("out"));
     List<JsonNode> out = read(dir.resolve("out/out"));
     assertThat(out).extracting(n -> n.get("user").asText() + " " + n.get("double_score").asLong() + " " + n.get("at").asText() + " " + n.get("ratio"))
         .containsExactly("ann 14 2024-03-01T10:00:00Z 0.25", "cy 6 2024-03-01T10:00:02Z null");

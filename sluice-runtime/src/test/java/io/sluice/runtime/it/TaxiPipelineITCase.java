@@ -62,7 +62,7 @@ class TaxiPipelineITCase {
             .withParallelism(1);
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
     env.configure(Configuration.fromMap(Map.of("pipeline.generic-types", "false")));
-    RunContext run = new RunContext(Path.of("../examples/taxi"), out, Map.of());
+    RunContext run = new RunContext(Path.of("../examples/taxi"), out);
     new JobComposer(PluginRegistry.load(), run).compose(spec, env);
     result = env.execute("taxi-itcase");
 

@@ -62,7 +62,7 @@ public final class Specs {
   /** A loaded step and its place in the spec. */
   public record LoadedStep(Spec spec, PipelineSpec pipeline, StepSpec step) {
     public StepContext context(Path outputDir) {
-      return new StepContext(spec, pipeline, step, new RunContext(Path.of("."), outputDir, Map.of()));
+      return new StepContext(spec, pipeline, step, new RunContext(Path.of("."), outputDir));
     }
   }
 }
