@@ -5,31 +5,33 @@ import picocli.CommandLine.Command;
 
 /** The {@code sluice} command. Subcommands return exit codes; only {@link #main} exits. */
 @Command(
-    name = "sluice",
-    mixinStandardHelpOptions = true,
-    version = "sluice 0.1.0",
-    description = "Configuration-driven real-time pipelines on Apache Flink.",
-    subcommands = {ValidateCommand.class, RunCommand.class, CommandLine.HelpCommand.class})
+        name = "sluice",
+        mixinStandardHelpOptions = true,
+        version = "sluice 0.1.0",
+        description = "Configuration-driven real-time pipelines on Apache Flink.",
+        subcommands = {ValidateCommand.class, RunCommand.class, CommandLine.HelpCommand.class})
 public final class SluiceCli {
-  /** Exit code for a spec with problems. */
-  public static final int BAD_SPEC = 2;
-  /** Exit code for a failure while running. */
-  public static final int FAILED = 1;
+    /** Exit code for a spec with problems. */
+    public static final int BAD_SPEC = 2;
 
-  public static void main(String[] args) {
-    System.exit(commandLine().execute(args));
-  }
+    /** Exit code for a failure while running. */
+    public static final int FAILED = 1;
 
-  public static CommandLine commandLine() {
-    return new CommandLine(new SluiceCli())
-        .setExecutionExceptionHandler(
-            (ex, cmd, parsed) -> {
-              cmd.getErr().println("error: " + Errors.oneLine(ex));
-              cmd.getErr().println("(run with SLUICE_STACKTRACE=1 for the stack trace)");
-              if (System.getenv("SLUICE_STACKTRACE") != null) {
-                ex.printStackTrace(cmd.getErr());
-              }
-              return FAILED;
-            });
-  }
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+
+    public static CommandLine commandLine() {
+        return new CommandLine(new SluiceCli())
+                .setExecutionExceptionHandler(
+                        (ex, cmd, parsed) -> {
+                            cmd.getErr().println("error: " + Errors.oneLine(ex));
+                            cmd.getErr()
+                                    .println("(run with SLUICE_STACKTRACE=1 for the stack trace)");
+                            if (System.getenv("SLUICE_STACKTRACE") != null) {
+                                ex.printStackTrace(cmd.getErr());
+                            }
+                            return FAILED;
+                        });
+    }
 }

@@ -47,441 +47,623 @@ import java.util.regex.Pattern;
 /**
  * Loads a spec file: YAML with positions, structural checks from the declared schemas (unknown and
  * missing keys, types), then semantic checks (references between sections, each plugin's own
- * checks, expressions type-checked against the rows they will see). Every problem is collected;
- * the spec is returned only when there are none.
+ * checks, expressions type-checked against the rows they will see). Every problem is collected; the
+ * spec is returned only when there are none.
  */
 public final class SpecLoader {
-  private static final Pattern IDENT = Pattern.compile("[a-z_][a-z0-9_]*");
-  private static final Pattern ID = Pattern.compile("[a-z0-9][a-z0-9-]*");
+    private static final Pattern IDENT = Pattern.compile("[a-z_][a-z0-9_]*");
+    private static final Pattern ID = Pattern.compile("[a-z0-9][a-z0-9-]*");
 
-  static final OptionsSchema RUNTIME =
-      OptionsSchema.builder()
-          .optional("parallelism", OptionType.INT, 2L, "parallel tasks per operator")
-          .optional("checkpoint-interval", OptionType.DURATION, null, "checkpoint every; off when absent")
-          .optional("restart-attempts", OptionType.INT, 0L, "restarts after a failure before the run fails")
-          .build();
+    static final OptionsSchema RUNTIME =
+            OptionsSchema.builder()
+                    .optional("parallelism", OptionType.INT, 2L, "parallel tasks per operator")
+                    .optional(
+                            "checkpoint-interval",
+                            OptionType.DURATION,
+                            null,
+                            "checkpoint every; off when absent")
+                    .optional(
+                            "restart-attempts",
+                            OptionType.INT,
+                            0L,
+                            "restarts after a failure before the run fails")
+                    .build();
 
-  static final OptionsSchema TOP =
-      OptionsSchema.builder()
-          .required("name", OptionType.STRING, "the job's name")
-          .optional("description", OptionType.STRING, "", "what the job is for")
-          .optional("runtime", OptionType.object(RUNTIME), null, "job-level settings")
-          .required("sources", new OptionType.Raw("a list of sources"), "where rows come from")
-          .required("sinks", new OptionType.Raw("a list of sinks"), "where outputs go")
-          .required("pipelines", new OptionType.Raw("a list of pipelines"), "source → steps → sinks")
-          .build();
+    static final OptionsSchema TOP =
+            OptionsSchema.builder()
+                    .required("name", OptionType.STRING, "the job's name")
+                    .optional("description", OptionType.STRING, "", "what the job is for")
+                    .optional("runtime", OptionType.object(RUNTIME), null, "job-level settings")
+                    .required(
+                            "sources",
+                            new OptionType.Raw("a list of sources"),
+                            "where rows come from")
+                    .required("sinks", new OptionType.Raw("a list of sinks"), "where outputs go")
+                    .required(
+                            "pipelines",
+                            new OptionType.Raw("a list of pipelines"),
+                            "source → steps → sinks")
+                    .build();
 
-  static final OptionsSchema FIELD =
-      OptionsSchema.builder()
-          .required("name", OptionType.STRING, "field name used by steps (snake_case)")
-          .optional("column", OptionType.STRING, null, "input column or JSON key; defaults to name")
-          .required("type", new OptionType.OneOf(FieldType.ids()), "field type")
-          .optional("pattern", OptionType.STRING, null, "timestamp text pattern, e.g. MM/dd/yyyy hh:mm:ss a")
-          .optional("unit", OptionType.oneOf("s", "ms"), null, "unit of a numeric timestamp")
-          .optional("time-zone", OptionType.STRING, "UTC", "zone of local date-times")
-          .build();
+    static final OptionsSchema FIELD =
+            OptionsSchema.builder()
+                    .required("name", OptionType.STRING, "field name used by steps (snake_case)")
+                    .optional(
+                            "column",
+                            OptionType.STRING,
+                            null,
+                            "input column or JSON key; defaults to name")
+                    .required("type", new OptionType.OneOf(FieldType.ids()), "field type")
+                    .optional(
+                            "pattern",
+                            OptionType.STRING,
+                            null,
+                            "timestamp text pattern, e.g. MM/dd/yyyy hh:mm:ss a")
+                    .optional(
+                            "unit",
+                            OptionType.oneOf("s", "ms"),
+                            null,
+                            "unit of a numeric timestamp")
+                    .optional("time-zone", OptionType.STRING, "UTC", "zone of local date-times")
+                    .build();
 
-  static final OptionsSchema EVENT_TIME =
-      OptionsSchema.builder()
-          .required("field", OptionType.STRING, "timestamp field carrying event time")
-          .optional("max-out-of-orderness", OptionType.DURATION, Duration.ZERO, "watermark delay")
-          .build();
+    static final OptionsSchema EVENT_TIME =
+            OptionsSchema.builder()
+                    .required("field", OptionType.STRING, "timestamp field carrying event time")
+                    .optional(
+                            "max-out-of-orderness",
+                            OptionType.DURATION,
+                            Duration.ZERO,
+                            "watermark delay")
+                    .build();
 
-  static final OptionsSchema SOURCE =
-      OptionsSchema.builder()
-          .required("id", OptionType.STRING, "source id")
-          .required("type", OptionType.STRING, "source type")
-          .optional("format", OptionType.oneOf("csv", "json"), "csv", "input format")
-          .optional("delimiter", OptionType.STRING, ",", "CSV delimiter")
-          .required("fields", OptionType.listOf(OptionType.object(FIELD)), "field mapping")
-          .optional("event-time", OptionType.object(EVENT_TIME), null, "event time and watermarks")
-          .build();
+    static final OptionsSchema SOURCE =
+            OptionsSchema.builder()
+                    .required("id", OptionType.STRING, "source id")
+                    .required("type", OptionType.STRING, "source type")
+                    .optional("format", OptionType.oneOf("csv", "json"), "csv", "input format")
+                    .optional("delimiter", OptionType.STRING, ",", "CSV delimiter")
+                    .required(
+                            "fields", OptionType.listOf(OptionType.object(FIELD)), "field mapping")
+                    .optional(
+                            "event-time",
+                            OptionType.object(EVENT_TIME),
+                            null,
+                            "event time and watermarks")
+                    .build();
 
-  static final OptionsSchema SINK =
-      OptionsSchema.builder()
-          .required("id", OptionType.STRING, "sink id")
-          .required("type", OptionType.STRING, "sink type")
-          .build();
+    static final OptionsSchema SINK =
+            OptionsSchema.builder()
+                    .required("id", OptionType.STRING, "sink id")
+                    .required("type", OptionType.STRING, "sink type")
+                    .build();
 
-  static final OptionsSchema STEP =
-      OptionsSchema.builder()
-          .required("id", OptionType.STRING, "step id, stable across edits (operator uids derive from it)")
-          .required("processor", OptionType.STRING, "processor identifier")
-          .optional("output", OptionType.STRING, null, "sink receiving what this step emits")
-          .build();
+    static final OptionsSchema STEP =
+            OptionsSchema.builder()
+                    .required(
+                            "id",
+                            OptionType.STRING,
+                            "step id, stable across edits (operator uids derive from it)")
+                    .required("processor", OptionType.STRING, "processor identifier")
+                    .optional(
+                            "output",
+                            OptionType.STRING,
+                            null,
+                            "sink receiving what this step emits")
+                    .build();
 
-  static final OptionsSchema PIPELINE =
-      OptionsSchema.builder()
-          .required("id", OptionType.STRING, "pipeline id")
-          .required("source", OptionType.STRING, "source id")
-          .required("dead-letters", OptionType.STRING, "sink receiving rejected rows with their reason")
-          .required("steps", new OptionType.Raw("a list of steps"), "processing steps in order")
-          .build();
+    static final OptionsSchema PIPELINE =
+            OptionsSchema.builder()
+                    .required("id", OptionType.STRING, "pipeline id")
+                    .required("source", OptionType.STRING, "source id")
+                    .required(
+                            "dead-letters",
+                            OptionType.STRING,
+                            "sink receiving rejected rows with their reason")
+                    .required(
+                            "steps",
+                            new OptionType.Raw("a list of steps"),
+                            "processing steps in order")
+                    .build();
 
-  private static final Pos SET = new Pos("--set", 1, 1);
+    private static final Pos SET = new Pos("--set", 1, 1);
 
-  private final PluginRegistry registry;
-  private final Function<String, String> env;
-  private final Map<String, String> overrides;
+    private final PluginRegistry registry;
+    private final Function<String, String> env;
+    private final Map<String, String> overrides;
 
-  public SpecLoader(PluginRegistry registry, Function<String, String> env, Map<String, String> overrides) {
-    this.registry = registry;
-    this.env = env;
-    this.overrides = Map.copyOf(overrides);
-  }
-
-  public SpecLoader(PluginRegistry registry, Function<String, String> env) {
-    this(registry, env, Map.of());
-  }
-
-  /**
-   * A loader that replaces source and sink options before validation, e.g. {@code trips.count ->
-   * 1000} for {@code --set trips.count=1000}; the values are checked like the file's own.
-   */
-  public SpecLoader withOverrides(Map<String, String> overrides) {
-    return new SpecLoader(registry, env, overrides);
-  }
-
-  public SpecLoader(PluginRegistry registry) {
-    this(registry, System::getenv, Map.of());
-  }
-
-  public Spec load(Path file) throws IOException {
-    byte[] bytes = Files.readAllBytes(file);
-    return load(file.toString(), new String(bytes, StandardCharsets.UTF_8));
-  }
-
-  /** Loads spec text; {@code file} names it in problems. Throws SpecException listing them all. */
-  public Spec load(String file, String text) {
-    Problems problems = new Problems();
-    YNode root = YamlReader.read(file, text, problems);
-    if (root == null) {
-      problems.throwIfAny();
+    public SpecLoader(
+            PluginRegistry registry, Function<String, String> env, Map<String, String> overrides) {
+        this.registry = registry;
+        this.env = env;
+        this.overrides = Map.copyOf(overrides);
     }
-    OptionsBinder binder = new OptionsBinder(problems, env);
-    Options top = binder.bind(root, TOP, "");
-    Options rt = top.object("runtime");
-    RuntimeSpec runtime =
-        rt == null
-            ? new RuntimeSpec(2, null, 0)
-            : new RuntimeSpec(
-                (int) rt.longValue("parallelism"), rt.duration("checkpoint-interval"), (int) rt.longValue("restart-attempts"));
-    if (runtime.parallelism() < 1) {
-      problems.add(rt.pos("parallelism"), "runtime.parallelism", "must be at least 1");
+
+    public SpecLoader(PluginRegistry registry, Function<String, String> env) {
+        this(registry, env, Map.of());
     }
 
-    Set<String> overridden = new HashSet<>();
-    List<SourceSpec> sources = new ArrayList<>();
-    eachEntry(top, "sources", problems, (node, path) -> source(binder, override(node, overridden), path, problems, sources));
-    List<SinkSpec> sinks = new ArrayList<>();
-    eachEntry(top, "sinks", problems, (node, path) -> sink(binder, override(node, overridden), path, problems, sinks));
-    for (String key : overrides.keySet()) {
-      String id = key.contains(".") ? key.substring(0, key.indexOf('.')) : key;
-      if (!overridden.contains(id)) {
-        List<String> ids = new ArrayList<>();
-        sources.forEach(x -> ids.add(x.id()));
-        sinks.forEach(x -> ids.add(x.id()));
-        problems.add(SET, key, "expected SOURCE-OR-SINK.OPTION=VALUE; " + Suggest.unknown("source or sink", id, ids));
-      }
+    /**
+     * A loader that replaces source and sink options before validation, e.g. {@code trips.count ->
+     * 1000} for {@code --set trips.count=1000}; the values are checked like the file's own.
+     */
+    public SpecLoader withOverrides(Map<String, String> overrides) {
+        return new SpecLoader(registry, env, overrides);
     }
-    uniqueIds(sources.stream().map(s -> new Named(s.id(), s.pos())).toList(), "sources", "source", problems);
-    uniqueIds(sinks.stream().map(s -> new Named(s.id(), s.pos())).toList(), "sinks", "sink", problems);
 
-    Map<String, SourceSpec> sourceById = new LinkedHashMap<>();
-    sources.forEach(s -> sourceById.putIfAbsent(s.id(), s));
-    Set<String> sinkIds = new HashSet<>();
-    sinks.forEach(s -> sinkIds.add(s.id()));
+    public SpecLoader(PluginRegistry registry) {
+        this(registry, System::getenv, Map.of());
+    }
 
-    List<PipelineSpec> pipelines = new ArrayList<>();
-    eachEntry(
-        top,
-        "pipelines",
-        problems,
-        (node, path) -> pipeline(binder, node, path, problems, sourceById, sinkIds, pipelines));
-    uniqueIds(pipelines.stream().map(p -> new Named(p.id(), p.pos())).toList(), "pipelines", "pipeline", problems);
-    problems.throwIfAny();
-    return new Spec(
-        top.string("name"), top.string("description"), file, hash(text), runtime, sources, sinks, pipelines);
-  }
+    public Spec load(Path file) throws IOException {
+        byte[] bytes = Files.readAllBytes(file);
+        return load(file.toString(), new String(bytes, StandardCharsets.UTF_8));
+    }
 
-  /** The entry with this run's {@code --set} values for its id in place of the file's. */
-  private YNode override(YNode node, Set<String> overridden) {
-    if (overrides.isEmpty() || !(node instanceof YNode.YMap map) || !(map.get("id") instanceof YNode.YScalar id)) {
-      return node;
-    }
-    Map<String, YNode.YMap.Entry> entries = new LinkedHashMap<>(map.entries());
-    String prefix = id.value() + ".";
-    for (Map.Entry<String, String> o : overrides.entrySet()) {
-      if (o.getKey().startsWith(prefix) && o.getKey().length() > prefix.length()) {
-        String key = o.getKey().substring(prefix.length());
-        entries.put(key, new YNode.YMap.Entry(key, SET, new YNode.YScalar(SET, o.getValue(), false, false, 0)));
-        overridden.add(id.value());
-      }
-    }
-    return new YNode.YMap(map.pos(), entries);
-  }
+    /**
+     * Loads spec text; {@code file} names it in problems. Throws SpecException listing them all.
+     */
+    public Spec load(String file, String text) {
+        Problems problems = new Problems();
+        YNode root = YamlReader.read(file, text, problems);
+        if (root == null) {
+            problems.throwIfAny();
+        }
+        OptionsBinder binder = new OptionsBinder(problems, env);
+        Options top = binder.bind(root, TOP, "");
+        Options rt = top.object("runtime");
+        RuntimeSpec runtime =
+                rt == null
+                        ? new RuntimeSpec(2, null, 0)
+                        : new RuntimeSpec(
+                                (int) rt.longValue("parallelism"),
+                                rt.duration("checkpoint-interval"),
+                                (int) rt.longValue("restart-attempts"));
+        if (runtime.parallelism() < 1) {
+            problems.add(rt.pos("parallelism"), "runtime.parallelism", "must be at least 1");
+        }
 
-  private interface EntryHandler {
-    void handle(YNode node, String path);
-  }
+        Set<String> overridden = new HashSet<>();
+        List<SourceSpec> sources = new ArrayList<>();
+        eachEntry(
+                top,
+                "sources",
+                problems,
+                (node, path) ->
+                        source(binder, override(node, overridden), path, problems, sources));
+        List<SinkSpec> sinks = new ArrayList<>();
+        eachEntry(
+                top,
+                "sinks",
+                problems,
+                (node, path) -> sink(binder, override(node, overridden), path, problems, sinks));
+        for (String key : overrides.keySet()) {
+            String id = key.contains(".") ? key.substring(0, key.indexOf('.')) : key;
+            if (!overridden.contains(id)) {
+                List<String> ids = new ArrayList<>();
+                sources.forEach(x -> ids.add(x.id()));
+                sinks.forEach(x -> ids.add(x.id()));
+                problems.add(
+                        SET,
+                        key,
+                        "expected SOURCE-OR-SINK.OPTION=VALUE; "
+                                + Suggest.unknown("source or sink", id, ids));
+            }
+        }
+        uniqueIds(
+                sources.stream().map(s -> new Named(s.id(), s.pos())).toList(),
+                "sources",
+                "source",
+                problems);
+        uniqueIds(
+                sinks.stream().map(s -> new Named(s.id(), s.pos())).toList(),
+                "sinks",
+                "sink",
+                problems);
 
-  private static void eachEntry(Options top, String key, Problems problems, EntryHandler handler) {
-    Object raw = top.get(key);
-    if (raw == null) {
-      return;
-    }
-    if (!(raw instanceof YNode.YSeq seq)) {
-      problems.add(((YNode) raw).pos(), key, "expected a list, found " + ((YNode) raw).kind());
-      return;
-    }
-    for (int i = 0; i < seq.items().size(); i++) {
-      handler.handle(seq.items().get(i), key + "[" + i + "]");
-    }
-  }
+        Map<String, SourceSpec> sourceById = new LinkedHashMap<>();
+        sources.forEach(s -> sourceById.putIfAbsent(s.id(), s));
+        Set<String> sinkIds = new HashSet<>();
+        sinks.forEach(s -> sinkIds.add(s.id()));
 
-  private record Named(String id, Pos pos) {}
+        List<PipelineSpec> pipelines = new ArrayList<>();
+        eachEntry(
+                top,
+                "pipelines",
+                problems,
+                (node, path) ->
+                        pipeline(binder, node, path, problems, sourceById, sinkIds, pipelines));
+        uniqueIds(
+                pipelines.stream().map(p -> new Named(p.id(), p.pos())).toList(),
+                "pipelines",
+                "pipeline",
+                problems);
+        problems.throwIfAny();
+        return new Spec(
+                top.string("name"),
+                top.string("description"),
+                file,
+                hash(text),
+                runtime,
+                sources,
+                sinks,
+                pipelines);
+    }
 
-  private static void uniqueIds(List<Named> items, String path, String what, Problems problems) {
-    Map<String, Named> seen = new LinkedHashMap<>();
-    for (int i = 0; i < items.size(); i++) {
-      Named n = items.get(i);
-      if (n.id() == null) {
-        continue;
-      }
-      Named first = seen.putIfAbsent(n.id(), n);
-      if (first != null) {
-        problems.add(
-            n.pos(), path + "[" + i + "].id", "duplicate " + what + " id '" + n.id() + "' (first at line " + first.pos().line() + ")");
-      }
+    /** The entry with this run's {@code --set} values for its id in place of the file's. */
+    private YNode override(YNode node, Set<String> overridden) {
+        if (overrides.isEmpty()
+                || !(node instanceof YNode.YMap map)
+                || !(map.get("id") instanceof YNode.YScalar id)) {
+            return node;
+        }
+        Map<String, YNode.YMap.Entry> entries = new LinkedHashMap<>(map.entries());
+        String prefix = id.value() + ".";
+        for (Map.Entry<String, String> o : overrides.entrySet()) {
+            if (o.getKey().startsWith(prefix) && o.getKey().length() > prefix.length()) {
+                String key = o.getKey().substring(prefix.length());
+                entries.put(
+                        key,
+                        new YNode.YMap.Entry(
+                                key, SET, new YNode.YScalar(SET, o.getValue(), false, false, 0)));
+                overridden.add(id.value());
+            }
+        }
+        return new YNode.YMap(map.pos(), entries);
     }
-  }
 
-  private static void checkId(Options o, Problems problems) {
-    String id = o.string("id");
-    if (id != null && !ID.matcher(id).matches()) {
-      problems.add(o.pos("id"), o.path("id"), "ids are lower-case words joined by '-', e.g. area-stats; found '" + id + "'");
+    private interface EntryHandler {
+        void handle(YNode node, String path);
     }
-  }
 
-  /** Finds the plugin named by {@code type-key}, reporting an unknown one; null when absent. */
-  private PluginDescriptor plugin(YNode node, String typeKey, PluginKind kind, String path, Problems problems) {
-    if (!(node instanceof YNode.YMap map) || !(map.get(typeKey) instanceof YNode.YScalar s) || s.isNull()) {
-      return null;
+    private static void eachEntry(
+            Options top, String key, Problems problems, EntryHandler handler) {
+        Object raw = top.get(key);
+        if (raw == null) {
+            return;
+        }
+        if (!(raw instanceof YNode.YSeq seq)) {
+            problems.add(
+                    ((YNode) raw).pos(), key, "expected a list, found " + ((YNode) raw).kind());
+            return;
+        }
+        for (int i = 0; i < seq.items().size(); i++) {
+            handler.handle(seq.items().get(i), key + "[" + i + "]");
+        }
     }
-    PluginDescriptor d = registry.find(kind, s.value());
-    if (d == null) {
-      problems.add(s.pos(), path + "." + typeKey, registry.unknownMessage(kind, s.value()));
-    }
-    return d;
-  }
 
-  /** Binds a plugin entry: common keys plus the plugin's own; with an unknown plugin, common keys only. */
-  private static Options bindEntry(
-      OptionsBinder binder, YNode node, OptionsSchema common, PluginDescriptor d, String path) {
-    if (d != null) {
-      return binder.bind(node, common.plus(d.options()), path);
-    }
-    if (node instanceof YNode.YMap map) {
-      Map<String, YNode.YMap.Entry> known = new LinkedHashMap<>(map.entries());
-      known.keySet().retainAll(common.names());
-      return binder.bind(new YNode.YMap(map.pos(), known), common, path);
-    }
-    return binder.bind(node, common, path);
-  }
+    private record Named(String id, Pos pos) {}
 
-  private void source(OptionsBinder binder, YNode node, String path, Problems problems, List<SourceSpec> out) {
-    PluginDescriptor d = plugin(node, "type", PluginKind.SOURCE, path, problems);
-    Options o = bindEntry(binder, node, SOURCE, d, path);
-    checkId(o, problems);
-    List<FieldMapping> mappings = new ArrayList<>();
-    List<Field> fields = new ArrayList<>();
-    List<Options> fieldOptions = o.list("fields");
-    Set<String> names = new HashSet<>();
-    for (int i = 0; i < fieldOptions.size(); i++) {
-      Options f = fieldOptions.get(i);
-      if (f == null || f.string("name") == null || f.string("type") == null) {
-        continue;
-      }
-      String name = f.string("name");
-      if (!IDENT.matcher(name).matches()) {
-        problems.add(f.pos("name"), f.path("name"), "field names are snake_case identifiers (usable in expressions); found '" + name + "'");
-      }
-      if (!names.add(name)) {
-        problems.add(f.pos("name"), f.path("name"), "duplicate field '" + name + "'");
-      }
-      FieldType type = FieldType.of(f.string("type"));
-      checkTimeFormat(f, type, problems);
-      mappings.add(
-          new FieldMapping(
-              name,
-              f.has("column") ? f.string("column") : name,
-              type,
-              f.string("pattern"),
-              f.string("unit"),
-              f.string("time-zone"),
-              f.pos()));
-      fields.add(new Field(name, type, true));
+    private static void uniqueIds(List<Named> items, String path, String what, Problems problems) {
+        Map<String, Named> seen = new LinkedHashMap<>();
+        for (int i = 0; i < items.size(); i++) {
+            Named n = items.get(i);
+            if (n.id() == null) {
+                continue;
+            }
+            Named first = seen.putIfAbsent(n.id(), n);
+            if (first != null) {
+                problems.add(
+                        n.pos(),
+                        path + "[" + i + "].id",
+                        "duplicate "
+                                + what
+                                + " id '"
+                                + n.id()
+                                + "' (first at line "
+                                + first.pos().line()
+                                + ")");
+            }
+        }
     }
-    if (fieldOptions.isEmpty() && o.get("fields") != null) {
-      problems.add(o.pos("fields"), o.path("fields"), "a source needs at least one field");
-    }
-    RowSchema schema = new RowSchema(fields);
-    EventTime eventTime = null;
-    Options et = o.object("event-time");
-    if (et != null && et.string("field") != null) {
-      String f = et.string("field");
-      Field field = schema.field(f);
-      if (field == null) {
-        problems.add(et.pos("field"), et.path("field"), Suggest.unknown("field", f, schema.names()));
-      } else if (field.type() != FieldType.TIMESTAMP) {
-        problems.add(et.pos("field"), et.path("field"), "event time needs a timestamp field; '" + f + "' is " + field.type().id());
-      }
-      eventTime = new EventTime(f, et.duration("max-out-of-orderness"), et.pos());
-    }
-    String delimiter = o.string("delimiter");
-    if (delimiter != null && delimiter.length() != 1) {
-      problems.add(o.pos("delimiter"), o.path("delimiter"), "the delimiter is one character, found '" + delimiter + "'");
-    }
-    if (d instanceof SourceCheck check) {
-      check.check(o, problems);
-    }
-    out.add(
-        new SourceSpec(
-            o.string("id"),
-            o.string("type"),
-            o.pos(),
-            o,
-            new Format(o.string("format"), delimiter == null || delimiter.isEmpty() ? ',' : delimiter.charAt(0)),
-            mappings,
-            eventTime,
-            schema));
-  }
 
-  /** Optional semantic checks of a source or sink plugin's own options. */
-  public interface SourceCheck {
-    void check(Options options, Problems problems);
-  }
+    private static void checkId(Options o, Problems problems) {
+        String id = o.string("id");
+        if (id != null && !ID.matcher(id).matches()) {
+            problems.add(
+                    o.pos("id"),
+                    o.path("id"),
+                    "ids are lower-case words joined by '-', e.g. area-stats; found '" + id + "'");
+        }
+    }
 
-  private static void checkTimeFormat(Options f, FieldType type, Problems problems) {
-    if (f.has("pattern")) {
-      if (type != FieldType.TIMESTAMP) {
-        problems.add(f.pos("pattern"), f.path("pattern"), "a pattern applies to timestamp fields only");
-      } else {
+    /** Finds the plugin named by {@code type-key}, reporting an unknown one; null when absent. */
+    private PluginDescriptor plugin(
+            YNode node, String typeKey, PluginKind kind, String path, Problems problems) {
+        if (!(node instanceof YNode.YMap map)
+                || !(map.get(typeKey) instanceof YNode.YScalar s)
+                || s.isNull()) {
+            return null;
+        }
+        PluginDescriptor d = registry.find(kind, s.value());
+        if (d == null) {
+            problems.add(s.pos(), path + "." + typeKey, registry.unknownMessage(kind, s.value()));
+        }
+        return d;
+    }
+
+    /**
+     * Binds a plugin entry: common keys plus the plugin's own; with an unknown plugin, common keys
+     * only.
+     */
+    private static Options bindEntry(
+            OptionsBinder binder,
+            YNode node,
+            OptionsSchema common,
+            PluginDescriptor d,
+            String path) {
+        if (d != null) {
+            return binder.bind(node, common.plus(d.options()), path);
+        }
+        if (node instanceof YNode.YMap map) {
+            Map<String, YNode.YMap.Entry> known = new LinkedHashMap<>(map.entries());
+            known.keySet().retainAll(common.names());
+            return binder.bind(new YNode.YMap(map.pos(), known), common, path);
+        }
+        return binder.bind(node, common, path);
+    }
+
+    private void source(
+            OptionsBinder binder,
+            YNode node,
+            String path,
+            Problems problems,
+            List<SourceSpec> out) {
+        PluginDescriptor d = plugin(node, "type", PluginKind.SOURCE, path, problems);
+        Options o = bindEntry(binder, node, SOURCE, d, path);
+        checkId(o, problems);
+        List<FieldMapping> mappings = new ArrayList<>();
+        List<Field> fields = new ArrayList<>();
+        List<Options> fieldOptions = o.list("fields");
+        Set<String> names = new HashSet<>();
+        for (int i = 0; i < fieldOptions.size(); i++) {
+            Options f = fieldOptions.get(i);
+            if (f == null || f.string("name") == null || f.string("type") == null) {
+                continue;
+            }
+            String name = f.string("name");
+            if (!IDENT.matcher(name).matches()) {
+                problems.add(
+                        f.pos("name"),
+                        f.path("name"),
+                        "field names are snake_case identifiers (usable in expressions); found '"
+                                + name
+                                + "'");
+            }
+            if (!names.add(name)) {
+                problems.add(f.pos("name"), f.path("name"), "duplicate field '" + name + "'");
+            }
+            FieldType type = FieldType.of(f.string("type"));
+            checkTimeFormat(f, type, problems);
+            mappings.add(
+                    new FieldMapping(
+                            name,
+                            f.has("column") ? f.string("column") : name,
+                            type,
+                            f.string("pattern"),
+                            f.string("unit"),
+                            f.string("time-zone"),
+                            f.pos()));
+            fields.add(new Field(name, type, true));
+        }
+        if (fieldOptions.isEmpty() && o.get("fields") != null) {
+            problems.add(o.pos("fields"), o.path("fields"), "a source needs at least one field");
+        }
+        RowSchema schema = new RowSchema(fields);
+        EventTime eventTime = null;
+        Options et = o.object("event-time");
+        if (et != null && et.string("field") != null) {
+            String f = et.string("field");
+            Field field = schema.field(f);
+            if (field == null) {
+                problems.add(
+                        et.pos("field"),
+                        et.path("field"),
+                        Suggest.unknown("field", f, schema.names()));
+            } else if (field.type() != FieldType.TIMESTAMP) {
+                problems.add(
+                        et.pos("field"),
+                        et.path("field"),
+                        "event time needs a timestamp field; '" + f + "' is " + field.type().id());
+            }
+            eventTime = new EventTime(f, et.duration("max-out-of-orderness"), et.pos());
+        }
+        String delimiter = o.string("delimiter");
+        if (delimiter != null && delimiter.length() != 1) {
+            problems.add(
+                    o.pos("delimiter"),
+                    o.path("delimiter"),
+                    "the delimiter is one character, found '" + delimiter + "'");
+        }
+        if (d instanceof SourceCheck check) {
+            check.check(o, problems);
+        }
+        out.add(
+                new SourceSpec(
+                        o.string("id"),
+                        o.string("type"),
+                        o.pos(),
+                        o,
+                        new Format(
+                                o.string("format"),
+                                delimiter == null || delimiter.isEmpty()
+                                        ? ','
+                                        : delimiter.charAt(0)),
+                        mappings,
+                        eventTime,
+                        schema));
+    }
+
+    /** Optional semantic checks of a source or sink plugin's own options. */
+    public interface SourceCheck {
+        void check(Options options, Problems problems);
+    }
+
+    private static void checkTimeFormat(Options f, FieldType type, Problems problems) {
+        if (f.has("pattern")) {
+            if (type != FieldType.TIMESTAMP) {
+                problems.add(
+                        f.pos("pattern"),
+                        f.path("pattern"),
+                        "a pattern applies to timestamp fields only");
+            } else {
+                try {
+                    DateTimeFormatter.ofPattern(f.string("pattern"));
+                } catch (IllegalArgumentException e) {
+                    problems.add(
+                            f.pos("pattern"),
+                            f.path("pattern"),
+                            "not a date-time pattern: " + e.getMessage());
+                }
+            }
+        }
+        if (f.has("unit") && type != FieldType.TIMESTAMP) {
+            problems.add(f.pos("unit"), f.path("unit"), "a unit applies to timestamp fields only");
+        }
+        if (f.has("time-zone")) {
+            try {
+                ZoneId.of(f.string("time-zone"));
+            } catch (RuntimeException e) {
+                problems.add(
+                        f.pos("time-zone"),
+                        f.path("time-zone"),
+                        "unknown time zone '"
+                                + f.string("time-zone")
+                                + "' (e.g. UTC, America/Chicago)");
+            }
+        }
+    }
+
+    private void sink(
+            OptionsBinder binder, YNode node, String path, Problems problems, List<SinkSpec> out) {
+        PluginDescriptor d = plugin(node, "type", PluginKind.SINK, path, problems);
+        Options o = bindEntry(binder, node, SINK, d, path);
+        checkId(o, problems);
+        if (d instanceof SourceCheck check) {
+            check.check(o, problems);
+        }
+        out.add(new SinkSpec(o.string("id"), o.string("type"), o.pos(), o));
+    }
+
+    private void pipeline(
+            OptionsBinder binder,
+            YNode node,
+            String path,
+            Problems problems,
+            Map<String, SourceSpec> sources,
+            Set<String> sinkIds,
+            List<PipelineSpec> out) {
+        Options o = binder.bind(node, PIPELINE, path);
+        checkId(o, problems);
+        SourceSpec source = null;
+        if (o.string("source") != null) {
+            source = sources.get(o.string("source"));
+            if (source == null) {
+                problems.add(
+                        o.pos("source"),
+                        o.path("source"),
+                        Suggest.unknown("source", o.string("source"), sources.keySet()));
+            }
+        }
+        checkSinkRef(o, "dead-letters", sinkIds, problems);
+        RowSchema schema = source == null ? new RowSchema(List.of()) : source.schema();
+        List<StepSpec> steps = new ArrayList<>();
+        List<Named> stepIds = new ArrayList<>();
+        Object raw = o.get("steps");
+        if (raw instanceof YNode.YSeq seq) {
+            for (int i = 0; i < seq.items().size(); i++) {
+                String stepPath = o.path("steps") + "[" + i + "]";
+                // without a known source there is no schema: field checks would only echo that
+                // problem
+                Problems semantic = source == null ? new Problems() : problems;
+                StepSpec step =
+                        step(
+                                binder,
+                                seq.items().get(i),
+                                stepPath,
+                                schema,
+                                sinkIds,
+                                problems,
+                                semantic,
+                                stepIds);
+                if (step != null) {
+                    steps.add(step);
+                    ProcessorDescriptor d =
+                            (ProcessorDescriptor)
+                                    registry.find(PluginKind.PROCESSOR, step.processor());
+                    if (d.shape() == ProcessorDescriptor.Shape.TRANSFORM) {
+                        schema = step.result();
+                    }
+                }
+            }
+            if (seq.items().isEmpty()) {
+                problems.add(seq.pos(), o.path("steps"), "a pipeline needs at least one step");
+            }
+        } else if (raw != null) {
+            problems.add(
+                    ((YNode) raw).pos(),
+                    o.path("steps"),
+                    "expected a list of steps, found " + ((YNode) raw).kind());
+        }
+        uniqueIds(stepIds, o.path("steps"), "step", problems);
+        out.add(
+                new PipelineSpec(
+                        o.string("id"),
+                        o.string("source"),
+                        o.string("dead-letters"),
+                        o.pos(),
+                        steps));
+    }
+
+    private StepSpec step(
+            OptionsBinder binder,
+            YNode node,
+            String path,
+            RowSchema input,
+            Set<String> sinkIds,
+            Problems problems,
+            Problems semantic,
+            List<Named> ids) {
+        PluginDescriptor d = plugin(node, "processor", PluginKind.PROCESSOR, path, problems);
+        Options o = bindEntry(binder, node, STEP, d, path);
+        checkId(o, problems);
+        ids.add(new Named(o.string("id"), o.pos()));
+        if (!(d instanceof ProcessorDescriptor p)) {
+            return null;
+        }
+        checkSinkRef(o, "output", sinkIds, problems);
+        for (String key : p.sinkOptions()) {
+            checkSinkRef(o, key, sinkIds, problems);
+        }
+        if (p.shape() == ProcessorDescriptor.Shape.BRANCH && o.string("output") == null) {
+            problems.add(
+                    o.pos(),
+                    o.path("output"),
+                    "processor '"
+                            + p.identifier()
+                            + "' emits results: name the sink they go to with 'output'");
+        }
+        RowSchema result = p.check(o, input, semantic);
+        return new StepSpec(
+                o.string("id"), p.identifier(), o.pos(), o, o.string("output"), input, result);
+    }
+
+    private static void checkSinkRef(
+            Options o, String key, Set<String> sinkIds, Problems problems) {
+        String ref = o.string(key);
+        if (ref != null && !sinkIds.contains(ref)) {
+            problems.add(o.pos(key), o.path(key), Suggest.unknown("sink", ref, sinkIds));
+        }
+    }
+
+    static String hash(String text) {
         try {
-          DateTimeFormatter.ofPattern(f.string("pattern"));
-        } catch (IllegalArgumentException e) {
-          problems.add(f.pos("pattern"), f.path("pattern"), "not a date-time pattern: " + e.getMessage());
+            byte[] digest =
+                    MessageDigest.getInstance("SHA-256")
+                            .digest(text.getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(digest, 0, 8);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
         }
-      }
     }
-    if (f.has("unit") && type != FieldType.TIMESTAMP) {
-      problems.add(f.pos("unit"), f.path("unit"), "a unit applies to timestamp fields only");
-    }
-    if (f.has("time-zone")) {
-      try {
-        ZoneId.of(f.string("time-zone"));
-      } catch (RuntimeException e) {
-        problems.add(f.pos("time-zone"), f.path("time-zone"), "unknown time zone '" + f.string("time-zone") + "' (e.g. UTC, America/Chicago)");
-      }
-    }
-  }
-
-  private void sink(OptionsBinder binder, YNode node, String path, Problems problems, List<SinkSpec> out) {
-    PluginDescriptor d = plugin(node, "type", PluginKind.SINK, path, problems);
-    Options o = bindEntry(binder, node, SINK, d, path);
-    checkId(o, problems);
-    if (d instanceof SourceCheck check) {
-      check.check(o, problems);
-    }
-    out.add(new SinkSpec(o.string("id"), o.string("type"), o.pos(), o));
-  }
-
-  private void pipeline(
-      OptionsBinder binder,
-      YNode node,
-      String path,
-      Problems problems,
-      Map<String, SourceSpec> sources,
-      Set<String> sinkIds,
-      List<PipelineSpec> out) {
-    Options o = binder.bind(node, PIPELINE, path);
-    checkId(o, problems);
-    SourceSpec source = null;
-    if (o.string("source") != null) {
-      source = sources.get(o.string("source"));
-      if (source == null) {
-        problems.add(o.pos("source"), o.path("source"), Suggest.unknown("source", o.string("source"), sources.keySet()));
-      }
-    }
-    checkSinkRef(o, "dead-letters", sinkIds, problems);
-    RowSchema schema = source == null ? new RowSchema(List.of()) : source.schema();
-    List<StepSpec> steps = new ArrayList<>();
-    List<Named> stepIds = new ArrayList<>();
-    Object raw = o.get("steps");
-    if (raw instanceof YNode.YSeq seq) {
-      for (int i = 0; i < seq.items().size(); i++) {
-        String stepPath = o.path("steps") + "[" + i + "]";
-        // without a known source there is no schema: field checks would only echo that problem
-        Problems semantic = source == null ? new Problems() : problems;
-        StepSpec step = step(binder, seq.items().get(i), stepPath, schema, sinkIds, problems, semantic, stepIds);
-        if (step != null) {
-          steps.add(step);
-          ProcessorDescriptor d = (ProcessorDescriptor) registry.find(PluginKind.PROCESSOR, step.processor());
-          if (d.shape() == ProcessorDescriptor.Shape.TRANSFORM) {
-            schema = step.result();
-          }
-        }
-      }
-      if (seq.items().isEmpty()) {
-        problems.add(seq.pos(), o.path("steps"), "a pipeline needs at least one step");
-      }
-    } else if (raw != null) {
-      problems.add(((YNode) raw).pos(), o.path("steps"), "expected a list of steps, found " + ((YNode) raw).kind());
-    }
-    uniqueIds(stepIds, o.path("steps"), "step", problems);
-    out.add(new PipelineSpec(o.string("id"), o.string("source"), o.string("dead-letters"), o.pos(), steps));
-  }
-
-  private StepSpec step(
-      OptionsBinder binder,
-      YNode node,
-      String path,
-      RowSchema input,
-      Set<String> sinkIds,
-      Problems problems,
-      Problems semantic,
-      List<Named> ids) {
-    PluginDescriptor d = plugin(node, "processor", PluginKind.PROCESSOR, path, problems);
-    Options o = bindEntry(binder, node, STEP, d, path);
-    checkId(o, problems);
-    ids.add(new Named(o.string("id"), o.pos()));
-    if (!(d instanceof ProcessorDescriptor p)) {
-      return null;
-    }
-    checkSinkRef(o, "output", sinkIds, problems);
-    for (String key : p.sinkOptions()) {
-      checkSinkRef(o, key, sinkIds, problems);
-    }
-    if (p.shape() == ProcessorDescriptor.Shape.BRANCH && o.string("output") == null) {
-      problems.add(o.pos(), o.path("output"), "processor '" + p.identifier() + "' emits results: name the sink they go to with 'output'");
-    }
-    RowSchema result = p.check(o, input, semantic);
-    return new StepSpec(o.string("id"), p.identifier(), o.pos(), o, o.string("output"), input, result);
-  }
-
-  private static void checkSinkRef(Options o, String key, Set<String> sinkIds, Problems problems) {
-    String ref = o.string(key);
-    if (ref != null && !sinkIds.contains(ref)) {
-      problems.add(o.pos(key), o.path(key), Suggest.unknown("sink", ref, sinkIds));
-    }
-  }
-
-  static String hash(String text) {
-    try {
-      byte[] digest = MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
-      return HexFormat.of().formatHex(digest, 0, 8);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
-  }
 }

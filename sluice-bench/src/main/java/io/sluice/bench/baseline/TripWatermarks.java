@@ -12,28 +12,28 @@ import org.apache.flink.api.common.eventtime.WatermarkStrategy;
  * uses, and which trips count as late depends on it, so the baseline must not differ here.
  */
 public class TripWatermarks implements WatermarkGenerator<TripRecord> {
-  private final long delay;
-  private long emitted = Long.MIN_VALUE;
+    private final long delay;
+    private long emitted = Long.MIN_VALUE;
 
-  TripWatermarks(long delay) {
-    this.delay = delay;
-  }
-
-  public static WatermarkStrategy<TripRecord> strategy(Duration maxOutOfOrderness) {
-    long delay = maxOutOfOrderness.toMillis();
-    return WatermarkStrategy.<TripRecord>forGenerator(ctx -> new TripWatermarks(delay))
-        .withTimestampAssigner((trip, previous) -> trip.startMillis);
-  }
-
-  @Override
-  public void onEvent(TripRecord trip, long timestamp, WatermarkOutput out) {
-    long wm = timestamp - delay - 1;
-    if (wm > emitted) {
-      emitted = wm;
-      out.emitWatermark(new Watermark(wm));
+    TripWatermarks(long delay) {
+        this.delay = delay;
     }
-  }
 
-  @Override
-  public void onPeriodicEmit(WatermarkOutput out) {}
+    public static WatermarkStrategy<TripRecord> strategy(Duration maxOutOfOrderness) {
+        long delay = maxOutOfOrderness.toMillis();
+        return WatermarkStrategy.<TripRecord>forGenerator(ctx -> new TripWatermarks(delay))
+                .withTimestampAssigner((trip, previous) -> trip.startMillis);
+    }
+
+    @Override
+    public void onEvent(TripRecord trip, long timestamp, WatermarkOutput out) {
+        long wm = timestamp - delay - 1;
+        if (wm > emitted) {
+            emitted = wm;
+            out.emitWatermark(new Watermark(wm));
+        }
+    }
+
+    @Override
+    public void onPeriodicEmit(WatermarkOutput out) {}
 }

@@ -20,180 +20,238 @@ import java.util.List;
 import java.util.function.Consumer;
 
 /**
- * Turns one input line into a typed row following the source's field mapping, or into a dead
- * letter saying what is wrong with it. Never throws for bad input.
+ * Turns one input line into a typed row following the source's field mapping, or into a dead letter
+ * saying what is wrong with it. Never throws for bad input.
  */
 public final class RowDecoder implements Serializable {
-  private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 1L;
 
-  private final String format;
-  private final char delimiter;
-  private final int headerSize;
-  private final int[] columnIndex;
-  private final String[] columns;
-  private final ValueParser[] parsers;
-  private final String[] fieldPositions;
-  private final String sourcePosition;
-  private final int eventTimeIndex;
-  private final String step;
-  private transient CharsetDecoder utf8;
-  private transient ObjectMapper json;
+    private final String format;
+    private final char delimiter;
+    private final int headerSize;
+    private final int[] columnIndex;
+    private final String[] columns;
+    private final ValueParser[] parsers;
+    private final String[] fieldPositions;
+    private final String sourcePosition;
+    private final int eventTimeIndex;
+    private final String step;
+    private transient CharsetDecoder utf8;
+    private transient ObjectMapper json;
 
-  /**
-   * @param header the CSV header's column names (null for JSON)
-   * @throws IllegalArgumentException when a mapped column is not in the header
-   */
-  public RowDecoder(SourceSpec source, List<String> header) {
-    this.format = source.format().type();
-    this.delimiter = source.format().delimiter();
-    this.step = source.id() + ".decode";
-    this.sourcePosition = source.pos().fileLine();
-    List<FieldMapping> fields = source.fields();
-    this.parsers = new ValueParser[fields.size()];
-    this.columns = new String[fields.size()];
-    this.columnIndex = new int[fields.size()];
-    this.fieldPositions = new String[fields.size()];
-    List<String> missing = new ArrayList<>();
-    for (int i = 0; i < fields.size(); i++) {
-      FieldMapping m = fields.get(i);
-      parsers[i] = new ValueParser(m);
-      columns[i] = m.column();
-      fieldPositions[i] = m.pos().fileLine();
-      if (header != null) {
-        columnIndex[i] = header.indexOf(m.column());
-        if (columnIndex[i] < 0) {
-          missing.add(m.column());
+    /**
+     * @param header the CSV header's column names (null for JSON)
+     * @throws IllegalArgumentException when a mapped column is not in the header
+     */
+    public RowDecoder(SourceSpec source, List<String> header) {
+        this.format = source.format().type();
+        this.delimiter = source.format().delimiter();
+        this.step = source.id() + ".decode";
+        this.sourcePosition = source.pos().fileLine();
+        List<FieldMapping> fields = source.fields();
+        this.parsers = new ValueParser[fields.size()];
+        this.columns = new String[fields.size()];
+        this.columnIndex = new int[fields.size()];
+        this.fieldPositions = new String[fields.size()];
+        List<String> missing = new ArrayList<>();
+        for (int i = 0; i < fields.size(); i++) {
+            FieldMapping m = fields.get(i);
+            parsers[i] = new ValueParser(m);
+            columns[i] = m.column();
+            fieldPositions[i] = m.pos().fileLine();
+            if (header != null) {
+                columnIndex[i] = header.indexOf(m.column());
+                if (columnIndex[i] < 0) {
+                    missing.add(m.column());
+                }
+            }
         }
-      }
-    }
-    if (!missing.isEmpty()) {
-      throw new IllegalArgumentException(
-          "source '" + source.id() + "': the input has no column " + String.join(", ", missing)
-              + " (its header has: " + String.join(", ", header) + ")");
-    }
-    this.headerSize = header == null ? 0 : header.size();
-    this.eventTimeIndex =
-        source.eventTime() == null ? -1 : source.schema().indexOf(source.eventTime().field());
-  }
-
-  /** Returns the row, or null after handing a dead letter to {@code deadLetters}. */
-  public EventRow decode(byte[] raw, String origin, Consumer<EventRow> deadLetters) {
-    String text;
-    try {
-      if (utf8 == null) {
-        utf8 =
-            StandardCharsets.UTF_8
-                .newDecoder()
-                .onMalformedInput(CodingErrorAction.REPORT)
-                .onUnmappableCharacter(CodingErrorAction.REPORT);
-      }
-      text = utf8.decode(ByteBuffer.wrap(raw)).toString();
-    } catch (CharacterCodingException e) {
-      deadLetters.accept(dead(Reason.INVALID_UTF8, "the line is not valid UTF-8", null, raw, sourcePosition, origin));
-      return null;
-    }
-    if (text.isBlank()) {
-      deadLetters.accept(dead(Reason.EMPTY_LINE, "empty line", null, raw, sourcePosition, origin));
-      return null;
-    }
-    Object[] values = new Object[parsers.length];
-    try {
-      if ("json".equals(format)) {
-        if (!decodeJson(text, values, raw, origin, deadLetters)) {
-          return null;
+        if (!missing.isEmpty()) {
+            throw new IllegalArgumentException(
+                    "source '"
+                            + source.id()
+                            + "': the input has no column "
+                            + String.join(", ", missing)
+                            + " (its header has: "
+                            + String.join(", ", header)
+                            + ")");
         }
-      } else if (!decodeCsv(text, values, raw, origin, deadLetters)) {
-        return null;
-      }
-    } catch (BadValue e) {
-      int i = indexOf(e.field());
-      deadLetters.accept(dead(Reason.BAD_VALUE, e.getMessage(), e.field(), raw, fieldPositions[i], origin));
-      return null;
+        this.headerSize = header == null ? 0 : header.size();
+        this.eventTimeIndex =
+                source.eventTime() == null
+                        ? -1
+                        : source.schema().indexOf(source.eventTime().field());
     }
-    if (eventTimeIndex >= 0 && values[eventTimeIndex] == null) {
-      String f = parsers[eventTimeIndex].name();
-      deadLetters.accept(
-          dead(Reason.MISSING_FIELD, f + ": the event time is missing", f, raw, fieldPositions[eventTimeIndex], origin));
-      return null;
-    }
-    return new EventRow(values, raw, origin, 0L);
-  }
 
-  private boolean decodeCsv(String text, Object[] values, byte[] raw, String origin, Consumer<EventRow> dl)
-      throws BadValue {
-    List<String> cells;
-    try {
-      cells = CsvSplitter.split(text, delimiter);
-    } catch (CsvSplitter.MalformedCsv e) {
-      dl.accept(dead(Reason.MALFORMED_CSV, e.getMessage(), null, raw, sourcePosition, origin));
-      return false;
-    }
-    if (cells.size() != headerSize) {
-      dl.accept(
-          dead(
-              Reason.MALFORMED_CSV,
-              "expected " + headerSize + " columns, found " + cells.size(),
-              null,
-              raw,
-              sourcePosition,
-              origin));
-      return false;
-    }
-    for (int i = 0; i < parsers.length; i++) {
-      values[i] = parsers[i].parse(cells.get(columnIndex[i]));
-    }
-    return true;
-  }
-
-  private boolean decodeJson(String text, Object[] values, byte[] raw, String origin, Consumer<EventRow> dl)
-      throws BadValue {
-    if (json == null) {
-      json =
-          new ObjectMapper()
-              .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
-              .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
-    }
-    JsonNode node;
-    try {
-      node = json.readTree(text);
-    } catch (JsonProcessingException e) {
-      dl.accept(dead(Reason.MALFORMED_JSON, e.getOriginalMessage(), null, raw, sourcePosition, origin));
-      return false;
-    }
-    if (node == null || !node.isObject()) {
-      dl.accept(dead(Reason.MALFORMED_JSON, "expected a JSON object per line", null, raw, sourcePosition, origin));
-      return false;
-    }
-    for (int i = 0; i < parsers.length; i++) {
-      JsonNode v = node.get(columns[i]);
-      if (v == null || v.isNull()) {
-        values[i] = null;
-      } else if (v.isNumber()) {
-        values[i] = parsers[i].fromNumber(v.numberValue(), v.asText());
-      } else if (v.isTextual()) {
-        if (parsers[i].type().isNumeric() && parsers[i].type() != io.sluice.spec.model.FieldType.TIMESTAMP) {
-          throw new BadValue(parsers[i].name(), parsers[i].name() + ": expected a number, found the string \"" + ValueParser.abbreviate(v.asText()) + "\"");
+    /** Returns the row, or null after handing a dead letter to {@code deadLetters}. */
+    public EventRow decode(byte[] raw, String origin, Consumer<EventRow> deadLetters) {
+        String text;
+        try {
+            if (utf8 == null) {
+                utf8 =
+                        StandardCharsets.UTF_8
+                                .newDecoder()
+                                .onMalformedInput(CodingErrorAction.REPORT)
+                                .onUnmappableCharacter(CodingErrorAction.REPORT);
+            }
+            text = utf8.decode(ByteBuffer.wrap(raw)).toString();
+        } catch (CharacterCodingException e) {
+            deadLetters.accept(
+                    dead(
+                            Reason.INVALID_UTF8,
+                            "the line is not valid UTF-8",
+                            null,
+                            raw,
+                            sourcePosition,
+                            origin));
+            return null;
         }
-        values[i] = parsers[i].parse(v.asText());
-      } else if (v.isBoolean()) {
-        values[i] = parsers[i].parse(v.asText());
-      } else {
-        throw new BadValue(parsers[i].name(), parsers[i].name() + ": expected a single value, found " + v.getNodeType().name().toLowerCase());
-      }
+        if (text.isBlank()) {
+            deadLetters.accept(
+                    dead(Reason.EMPTY_LINE, "empty line", null, raw, sourcePosition, origin));
+            return null;
+        }
+        Object[] values = new Object[parsers.length];
+        try {
+            if ("json".equals(format)) {
+                if (!decodeJson(text, values, raw, origin, deadLetters)) {
+                    return null;
+                }
+            } else if (!decodeCsv(text, values, raw, origin, deadLetters)) {
+                return null;
+            }
+        } catch (BadValue e) {
+            int i = indexOf(e.field());
+            deadLetters.accept(
+                    dead(
+                            Reason.BAD_VALUE,
+                            e.getMessage(),
+                            e.field(),
+                            raw,
+                            fieldPositions[i],
+                            origin));
+            return null;
+        }
+        if (eventTimeIndex >= 0 && values[eventTimeIndex] == null) {
+            String f = parsers[eventTimeIndex].name();
+            deadLetters.accept(
+                    dead(
+                            Reason.MISSING_FIELD,
+                            f + ": the event time is missing",
+                            f,
+                            raw,
+                            fieldPositions[eventTimeIndex],
+                            origin));
+            return null;
+        }
+        return new EventRow(values, raw, origin, 0L);
     }
-    return true;
-  }
 
-  private int indexOf(String field) {
-    for (int i = 0; i < parsers.length; i++) {
-      if (parsers[i].name().equals(field)) {
-        return i;
-      }
+    private boolean decodeCsv(
+            String text, Object[] values, byte[] raw, String origin, Consumer<EventRow> dl)
+            throws BadValue {
+        List<String> cells;
+        try {
+            cells = CsvSplitter.split(text, delimiter);
+        } catch (CsvSplitter.MalformedCsv e) {
+            dl.accept(
+                    dead(Reason.MALFORMED_CSV, e.getMessage(), null, raw, sourcePosition, origin));
+            return false;
+        }
+        if (cells.size() != headerSize) {
+            dl.accept(
+                    dead(
+                            Reason.MALFORMED_CSV,
+                            "expected " + headerSize + " columns, found " + cells.size(),
+                            null,
+                            raw,
+                            sourcePosition,
+                            origin));
+            return false;
+        }
+        for (int i = 0; i < parsers.length; i++) {
+            values[i] = parsers[i].parse(cells.get(columnIndex[i]));
+        }
+        return true;
     }
-    return 0;
-  }
 
-  private EventRow dead(Reason r, String message, String field, byte[] raw, String position, String origin) {
-    return DeadLetters.of(r, message, field, raw, position, origin, step);
-  }
+    private boolean decodeJson(
+            String text, Object[] values, byte[] raw, String origin, Consumer<EventRow> dl)
+            throws BadValue {
+        if (json == null) {
+            json =
+                    new ObjectMapper()
+                            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+                            .enable(
+                                    com.fasterxml.jackson.databind.DeserializationFeature
+                                            .FAIL_ON_TRAILING_TOKENS);
+        }
+        JsonNode node;
+        try {
+            node = json.readTree(text);
+        } catch (JsonProcessingException e) {
+            dl.accept(
+                    dead(
+                            Reason.MALFORMED_JSON,
+                            e.getOriginalMessage(),
+                            null,
+                            raw,
+                            sourcePosition,
+                            origin));
+            return false;
+        }
+        if (node == null || !node.isObject()) {
+            dl.accept(
+                    dead(
+                            Reason.MALFORMED_JSON,
+                            "expected a JSON object per line",
+                            null,
+                            raw,
+                            sourcePosition,
+                            origin));
+            return false;
+        }
+        for (int i = 0; i < parsers.length; i++) {
+            JsonNode v = node.get(columns[i]);
+            if (v == null || v.isNull()) {
+                values[i] = null;
+            } else if (v.isNumber()) {
+                values[i] = parsers[i].fromNumber(v.numberValue(), v.asText());
+            } else if (v.isTextual()) {
+                if (parsers[i].type().isNumeric()
+                        && parsers[i].type() != io.sluice.spec.model.FieldType.TIMESTAMP) {
+                    throw new BadValue(
+                            parsers[i].name(),
+                            parsers[i].name()
+                                    + ": expected a number, found the string \""
+                                    + ValueParser.abbreviate(v.asText())
+                                    + "\"");
+                }
+                values[i] = parsers[i].parse(v.asText());
+            } else if (v.isBoolean()) {
+                values[i] = parsers[i].parse(v.asText());
+            } else {
+                throw new BadValue(
+                        parsers[i].name(),
+                        parsers[i].name()
+                                + ": expected a single value, found "
+                                + v.getNodeType().name().toLowerCase());
+            }
+        }
+        return true;
+    }
+
+    private int indexOf(String field) {
+        for (int i = 0; i < parsers.length; i++) {
+            if (parsers[i].name().equals(field)) {
+                return i;
+            }
+        }
+        return 0;
+    }
+
+    private EventRow dead(
+            Reason r, String message, String field, byte[] raw, String position, String origin) {
+        return DeadLetters.of(r, message, field, raw, position, origin, step);
+    }
 }

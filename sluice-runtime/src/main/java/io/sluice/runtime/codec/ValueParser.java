@@ -12,150 +12,163 @@ import java.util.Locale;
 
 /** Parses one field's text into its typed value, strictly: bad text is a {@link BadValue}. */
 public final class ValueParser implements Serializable {
-  private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 1L;
 
-  private final String name;
-  private final FieldType type;
-  private final String pattern;
-  private final String unit;
-  private final String zone;
-  private transient DateTimeFormatter formatter;
-  private transient ZoneId zoneId;
+    private final String name;
+    private final FieldType type;
+    private final String pattern;
+    private final String unit;
+    private final String zone;
+    private transient DateTimeFormatter formatter;
+    private transient ZoneId zoneId;
 
-  public ValueParser(FieldMapping m) {
-    this.name = m.name();
-    this.type = m.type();
-    this.pattern = m.pattern();
-    this.unit = m.unit();
-    this.zone = m.timeZone() == null ? "UTC" : m.timeZone();
-  }
-
-  public String name() {
-    return name;
-  }
-
-  public FieldType type() {
-    return type;
-  }
-
-  /** Empty text is null (a missing value); anything else must parse completely. */
-  public Object parse(String text) throws BadValue {
-    if (text == null || text.isEmpty()) {
-      return null;
+    public ValueParser(FieldMapping m) {
+        this.name = m.name();
+        this.type = m.type();
+        this.pattern = m.pattern();
+        this.unit = m.unit();
+        this.zone = m.timeZone() == null ? "UTC" : m.timeZone();
     }
-    String t = text.strip();
-    switch (type) {
-      case STRING:
-        return text;
-      case LONG:
-        return parseLong(t);
-      case DOUBLE:
-        return parseDouble(t);
-      case BOOLEAN:
-        if (t.equalsIgnoreCase("true")) {
-          return Boolean.TRUE;
+
+    public String name() {
+        return name;
+    }
+
+    public FieldType type() {
+        return type;
+    }
+
+    /** Empty text is null (a missing value); anything else must parse completely. */
+    public Object parse(String text) throws BadValue {
+        if (text == null || text.isEmpty()) {
+            return null;
         }
-        if (t.equalsIgnoreCase("false")) {
-          return Boolean.FALSE;
+        String t = text.strip();
+        switch (type) {
+            case STRING:
+                return text;
+            case LONG:
+                return parseLong(t);
+            case DOUBLE:
+                return parseDouble(t);
+            case BOOLEAN:
+                if (t.equalsIgnoreCase("true")) {
+                    return Boolean.TRUE;
+                }
+                if (t.equalsIgnoreCase("false")) {
+                    return Boolean.FALSE;
+                }
+                throw new BadValue(
+                        name, name + ": '" + abbreviate(text) + "' is not true or false");
+            case TIMESTAMP:
+                return parseTimestamp(t);
+            default:
+                throw new IllegalStateException(type.toString());
         }
-        throw new BadValue(name, name + ": '" + abbreviate(text) + "' is not true or false");
-      case TIMESTAMP:
-        return parseTimestamp(t);
-      default:
-        throw new IllegalStateException(type.toString());
     }
-  }
 
-  /** A JSON number for a numeric field, checked for range. */
-  public Object fromNumber(Number n, String text) throws BadValue {
-    return switch (type) {
-      case LONG -> parseLong(text);
-      case DOUBLE -> parseDouble(text);
-      case TIMESTAMP -> fromEpoch(parseLong(text));
-      case STRING -> text;
-      case BOOLEAN -> throw new BadValue(name, name + ": " + text + " is not true or false");
-    };
-  }
+    /** A JSON number for a numeric field, checked for range. */
+    public Object fromNumber(Number n, String text) throws BadValue {
+        return switch (type) {
+            case LONG -> parseLong(text);
+            case DOUBLE -> parseDouble(text);
+            case TIMESTAMP -> fromEpoch(parseLong(text));
+            case STRING -> text;
+            case BOOLEAN -> throw new BadValue(name, name + ": " + text + " is not true or false");
+        };
+    }
 
-  private static final java.util.regex.Pattern INTEGER = java.util.regex.Pattern.compile("[+-]?\\d+");
-  private static final java.util.regex.Pattern DECIMAL =
-      java.util.regex.Pattern.compile("[+-]?(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?");
+    private static final java.util.regex.Pattern INTEGER =
+            java.util.regex.Pattern.compile("[+-]?\\d+");
+    private static final java.util.regex.Pattern DECIMAL =
+            java.util.regex.Pattern.compile("[+-]?(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?");
 
-  private Long parseLong(String t) throws BadValue {
-    if (!INTEGER.matcher(t).matches()) {
-      throw new BadValue(name, name + ": '" + abbreviate(t) + "' is not a whole number");
-    }
-    try {
-      return Long.parseLong(t);
-    } catch (NumberFormatException e) {
-      throw new BadValue(name, name + ": " + abbreviate(t) + " does not fit in a 64-bit whole number");
-    }
-  }
-
-  /** Decimal notation only: Java also reads "1d", "0x1p3", "NaN" and "Infinity", data does not. */
-  private Double parseDouble(String t) throws BadValue {
-    if (!DECIMAL.matcher(t).matches()) {
-      String lower = t.toLowerCase(Locale.ROOT);
-      if (lower.equals("nan") || lower.matches("[+-]?inf(inity)?")) {
-        throw new BadValue(name, name + ": '" + t + "' is not a finite number");
-      }
-      throw new BadValue(name, name + ": '" + abbreviate(t) + "' is not a number");
-    }
-    double d = Double.parseDouble(t);
-    if (Double.isInfinite(d)) {
-      throw new BadValue(name, name + ": " + abbreviate(t) + " is too large for a double");
-    }
-    return d;
-  }
-
-  private Long parseTimestamp(String t) throws BadValue {
-    if (unit != null) {
-      return fromEpoch(parseLong(t));
-    }
-    try {
-      if (pattern != null) {
-        if (formatter == null) {
-          formatter = DateTimeFormatter.ofPattern(pattern, Locale.US);
-          zoneId = ZoneId.of(zone);
+    private Long parseLong(String t) throws BadValue {
+        if (!INTEGER.matcher(t).matches()) {
+            throw new BadValue(name, name + ": '" + abbreviate(t) + "' is not a whole number");
         }
-        // an offset or zone in the text wins over the field's time zone
-        java.time.temporal.TemporalAccessor parsed =
-            formatter.parseBest(t, java.time.ZonedDateTime::from, java.time.OffsetDateTime::from, LocalDateTime::from);
-        if (parsed instanceof LocalDateTime local) {
-          return local.atZone(zoneId).toInstant().toEpochMilli();
+        try {
+            return Long.parseLong(t);
+        } catch (NumberFormatException e) {
+            throw new BadValue(
+                    name, name + ": " + abbreviate(t) + " does not fit in a 64-bit whole number");
         }
-        return Instant.from(parsed).toEpochMilli();
-      }
-      if (t.endsWith("Z") || t.matches(".*[+-]\\d\\d:\\d\\d$")) {
-        return java.time.OffsetDateTime.parse(t).toInstant().toEpochMilli();
-      }
-      if (zoneId == null) {
-        zoneId = ZoneId.of(zone);
-      }
-      return LocalDateTime.parse(t).atZone(zoneId).toInstant().toEpochMilli();
-    } catch (DateTimeParseException e) {
-      throw new BadValue(
-          name,
-          name + ": '" + abbreviate(t) + "' does not match " + (pattern != null ? "pattern '" + pattern + "'" : "ISO-8601"));
     }
-  }
 
-  private Long fromEpoch(long v) throws BadValue {
-    if ("s".equals(unit)) {
-      if (v > Long.MAX_VALUE / 1000 || v < Long.MIN_VALUE / 1000) {
-        throw new BadValue(name, name + ": " + v + " seconds is out of range");
-      }
-      return v * 1000;
+    /**
+     * Decimal notation only: Java also reads "1d", "0x1p3", "NaN" and "Infinity", data does not.
+     */
+    private Double parseDouble(String t) throws BadValue {
+        if (!DECIMAL.matcher(t).matches()) {
+            String lower = t.toLowerCase(Locale.ROOT);
+            if (lower.equals("nan") || lower.matches("[+-]?inf(inity)?")) {
+                throw new BadValue(name, name + ": '" + t + "' is not a finite number");
+            }
+            throw new BadValue(name, name + ": '" + abbreviate(t) + "' is not a number");
+        }
+        double d = Double.parseDouble(t);
+        if (Double.isInfinite(d)) {
+            throw new BadValue(name, name + ": " + abbreviate(t) + " is too large for a double");
+        }
+        return d;
     }
-    return v;
-  }
 
-  static String abbreviate(String s) {
-    return s.length() <= 40 ? s : s.substring(0, 37) + "...";
-  }
+    private Long parseTimestamp(String t) throws BadValue {
+        if (unit != null) {
+            return fromEpoch(parseLong(t));
+        }
+        try {
+            if (pattern != null) {
+                if (formatter == null) {
+                    formatter = DateTimeFormatter.ofPattern(pattern, Locale.US);
+                    zoneId = ZoneId.of(zone);
+                }
+                // an offset or zone in the text wins over the field's time zone
+                java.time.temporal.TemporalAccessor parsed =
+                        formatter.parseBest(
+                                t,
+                                java.time.ZonedDateTime::from,
+                                java.time.OffsetDateTime::from,
+                                LocalDateTime::from);
+                if (parsed instanceof LocalDateTime local) {
+                    return local.atZone(zoneId).toInstant().toEpochMilli();
+                }
+                return Instant.from(parsed).toEpochMilli();
+            }
+            if (t.endsWith("Z") || t.matches(".*[+-]\\d\\d:\\d\\d$")) {
+                return java.time.OffsetDateTime.parse(t).toInstant().toEpochMilli();
+            }
+            if (zoneId == null) {
+                zoneId = ZoneId.of(zone);
+            }
+            return LocalDateTime.parse(t).atZone(zoneId).toInstant().toEpochMilli();
+        } catch (DateTimeParseException e) {
+            throw new BadValue(
+                    name,
+                    name
+                            + ": '"
+                            + abbreviate(t)
+                            + "' does not match "
+                            + (pattern != null ? "pattern '" + pattern + "'" : "ISO-8601"));
+        }
+    }
 
-  /** ISO-8601 UTC, as outputs write timestamps. */
-  public static String iso(long epochMillis) {
-    return Instant.ofEpochMilli(epochMillis).toString();
-  }
+    private Long fromEpoch(long v) throws BadValue {
+        if ("s".equals(unit)) {
+            if (v > Long.MAX_VALUE / 1000 || v < Long.MIN_VALUE / 1000) {
+                throw new BadValue(name, name + ": " + v + " seconds is out of range");
+            }
+            return v * 1000;
+        }
+        return v;
+    }
+
+    static String abbreviate(String s) {
+        return s.length() <= 40 ? s : s.substring(0, 37) + "...";
+    }
+
+    /** ISO-8601 UTC, as outputs write timestamps. */
+    public static String iso(long epochMillis) {
+        return Instant.ofEpochMilli(epochMillis).toString();
+    }
 }

@@ -51,182 +51,206 @@ import org.apache.flink.util.Collector;
  */
 public final class JobComposer {
 
-  /** Where sources' raw lines come from and where encoded records go. */
-  public interface Connectors {
-    DataStream<EventRow> source(StreamExecutionEnvironment env, SourceSpec spec) throws IOException;
+    /** Where sources' raw lines come from and where encoded records go. */
+    public interface Connectors {
+        DataStream<EventRow> source(StreamExecutionEnvironment env, SourceSpec spec)
+                throws IOException;
 
-    List<String> csvHeader(SourceSpec spec) throws IOException;
+        List<String> csvHeader(SourceSpec spec) throws IOException;
 
-    Sink<byte[]> sink(SinkSpec spec);
-  }
-
-  /** Connectors from the registered source and sink plugins. */
-  public static Connectors plugins(PluginRegistry registry, RunContext run) {
-    return new Connectors() {
-      @Override
-      public DataStream<EventRow> source(StreamExecutionEnvironment env, SourceSpec spec) throws IOException {
-        return ((SourceFactory) registry.find(PluginKind.SOURCE, spec.type())).create(env, spec, run);
-      }
-
-      @Override
-      public List<String> csvHeader(SourceSpec spec) throws IOException {
-        return ((SourceFactory) registry.find(PluginKind.SOURCE, spec.type())).csvHeader(spec, run);
-      }
-
-      @Override
-      public Sink<byte[]> sink(SinkSpec spec) {
-        return ((SinkFactory) registry.find(PluginKind.SINK, spec.type())).create(spec, run);
-      }
-    };
-  }
-
-  private final PluginRegistry registry;
-  private final RunContext run;
-  private final Connectors connectors;
-
-  public JobComposer(PluginRegistry registry, RunContext run, Connectors connectors) {
-    this.registry = registry;
-    this.run = run;
-    this.connectors = connectors;
-  }
-
-  public JobComposer(PluginRegistry registry, RunContext run) {
-    this(registry, run, plugins(registry, run));
-  }
-
-  /** Adds the spec's pipelines to {@code env}. */
-  public void compose(Spec spec, StreamExecutionEnvironment env) throws IOException {
-    env.setParallelism(spec.runtime().parallelism());
-    if (spec.runtime().checkpointInterval() != null) {
-      env.enableCheckpointing(spec.runtime().checkpointInterval().toMillis());
-    }
-    Map<String, List<DataStream<byte[]>>> bySink = new LinkedHashMap<>();
-    for (PipelineSpec p : spec.pipelines()) {
-      composePipeline(spec, p, env, bySink);
-    }
-    // Encoded outputs ---> one Sink V2 per sink id
-    for (Map.Entry<String, List<DataStream<byte[]>>> e : bySink.entrySet()) {
-      DataStream<byte[]> all = e.getValue().get(0);
-      for (DataStream<byte[]> s : e.getValue().subList(1, e.getValue().size())) {
-        all = all.union(s);
-      }
-      SinkSpec sink = spec.sink(e.getKey());
-      all.sinkTo(connectors.sink(sink)).uid("sink." + sink.id()).name(sink.id() + " (" + sink.type() + " sink)");
-    }
-  }
-
-  private void composePipeline(
-      Spec spec, PipelineSpec p, StreamExecutionEnvironment env, Map<String, List<DataStream<byte[]>>> bySink)
-      throws IOException {
-    SourceSpec source = spec.source(p.source());
-    List<String> header = "csv".equals(source.format().type()) ? connectors.csvHeader(source) : null;
-    RowDecoder decoder = new RowDecoder(source, header);
-
-    // Source ---> Decode
-    SingleOutputStreamOperator<EventRow> decoded =
-        connectors
-            .source(env, source)
-            .process(new Decode(decoder), new EventRowTypeInfo(source.schema()))
-            .uid(p.id() + ".decode")
-            .name(p.id() + " decode (" + source.format().type() + ")");
-    List<DataStream<EventRow>> deadLetters = new ArrayList<>();
-    deadLetters.add(decoded.getSideOutput(DeadLetters.TAG));
-
-    // Decode ---> Watermarks
-    DataStream<EventRow> rows = decoded;
-    if (source.eventTime() != null) {
-      rows =
-          decoded
-              .assignTimestampsAndWatermarks(
-                  RowWatermarks.strategy(source.schema().indexOf(source.eventTime().field()), source.eventTime().maxOutOfOrderness()))
-              .uid(p.id() + ".watermarks")
-              .name(p.id() + " watermarks");
+        Sink<byte[]> sink(SinkSpec spec);
     }
 
-    // Watermarks ---> Steps
-    RowSchema schema = source.schema();
-    for (StepSpec step : p.steps()) {
-      ProcessorFactory factory = (ProcessorFactory) registry.find(PluginKind.PROCESSOR, step.processor());
-      StepContext ctx = new StepContext(spec, p, step, run);
-      StepResult result = factory.apply(ctx, rows);
-      if (result.deadLetters() != null) {
-        deadLetters.add(result.deadLetters());
-      }
-      for (Emitted extra : result.extra()) {
-        encodeTo(spec, bySink, extra);
-      }
-      if (factory.shape() == Shape.TRANSFORM) {
-        rows = result.rows();
-        schema = step.result();
-      }
-      if (step.output() != null) {
-        encodeTo(spec, bySink, new Emitted(step.output(), result.rows(), step.result(), ctx.uid("out")));
-      }
+    /** Connectors from the registered source and sink plugins. */
+    public static Connectors plugins(PluginRegistry registry, RunContext run) {
+        return new Connectors() {
+            @Override
+            public DataStream<EventRow> source(StreamExecutionEnvironment env, SourceSpec spec)
+                    throws IOException {
+                return ((SourceFactory) registry.find(PluginKind.SOURCE, spec.type()))
+                        .create(env, spec, run);
+            }
+
+            @Override
+            public List<String> csvHeader(SourceSpec spec) throws IOException {
+                return ((SourceFactory) registry.find(PluginKind.SOURCE, spec.type()))
+                        .csvHeader(spec, run);
+            }
+
+            @Override
+            public Sink<byte[]> sink(SinkSpec spec) {
+                return ((SinkFactory) registry.find(PluginKind.SINK, spec.type()))
+                        .create(spec, run);
+            }
+        };
     }
 
-    // Steps ---> accepted rows counted (every input row is accepted or a dead letter)
-    rows.process(new CountAccepted(), new EventRowTypeInfo(schema))
-        .uid(p.id() + ".accepted")
-        .name(p.id() + " accepted");
+    private final PluginRegistry registry;
+    private final RunContext run;
+    private final Connectors connectors;
 
-    // Dead letters ---> dead-letters sink
-    DataStream<EventRow> dead = deadLetters.get(0);
-    for (DataStream<EventRow> d : deadLetters.subList(1, deadLetters.size())) {
-      dead = dead.union(d);
-    }
-    encodeTo(spec, bySink, new Emitted(p.deadLetters(), dead, DeadLetters.SCHEMA, p.id() + ".dead-letters"));
-  }
-
-  private static void encodeTo(Spec spec, Map<String, List<DataStream<byte[]>>> bySink, Emitted e) {
-    DataStream<byte[]> encoded =
-        e.stream()
-            .map(new JsonEncoder(e.schema(), spec.hash(), e.sinkId()))
-            .returns(PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO)
-            .uid(e.producerUid() + ".encode." + e.sinkId())
-            .name("encode → " + e.sinkId());
-    bySink.computeIfAbsent(e.sinkId(), k -> new ArrayList<>()).add(encoded);
-  }
-
-  /** Stateless: decodes lines into rows, counting rows in; bad lines become dead letters. */
-  static final class Decode extends ProcessFunction<EventRow, EventRow> {
-    private final RowDecoder decoder;
-    private transient LongCounter rowsIn;
-
-    Decode(RowDecoder decoder) {
-      this.decoder = decoder;
+    public JobComposer(PluginRegistry registry, RunContext run, Connectors connectors) {
+        this.registry = registry;
+        this.run = run;
+        this.connectors = connectors;
     }
 
-    @Override
-    public void open(OpenContext openContext) {
-      rowsIn = getRuntimeContext().getLongCounter(Counters.ROWS_IN);
+    public JobComposer(PluginRegistry registry, RunContext run) {
+        this(registry, run, plugins(registry, run));
     }
 
-    @Override
-    public void processElement(EventRow line, Context ctx, Collector<EventRow> out) {
-      rowsIn.add(1);
-      EventRow row = decoder.decode(line.raw(), line.origin(), dead -> ctx.output(DeadLetters.TAG, dead));
-      if (row != null) {
-        out.collect(row);
-      }
+    /** Adds the spec's pipelines to {@code env}. */
+    public void compose(Spec spec, StreamExecutionEnvironment env) throws IOException {
+        env.setParallelism(spec.runtime().parallelism());
+        if (spec.runtime().checkpointInterval() != null) {
+            env.enableCheckpointing(spec.runtime().checkpointInterval().toMillis());
+        }
+        Map<String, List<DataStream<byte[]>>> bySink = new LinkedHashMap<>();
+        for (PipelineSpec p : spec.pipelines()) {
+            composePipeline(spec, p, env, bySink);
+        }
+        // Encoded outputs ---> one Sink V2 per sink id
+        for (Map.Entry<String, List<DataStream<byte[]>>> e : bySink.entrySet()) {
+            DataStream<byte[]> all = e.getValue().get(0);
+            for (DataStream<byte[]> s : e.getValue().subList(1, e.getValue().size())) {
+                all = all.union(s);
+            }
+            SinkSpec sink = spec.sink(e.getKey());
+            all.sinkTo(connectors.sink(sink))
+                    .uid("sink." + sink.id())
+                    .name(sink.id() + " (" + sink.type() + " sink)");
+        }
     }
-  }
 
-  /** Stateless terminal: counts rows that made it through every step, and tracks the watermark. */
-  static final class CountAccepted extends ProcessFunction<EventRow, EventRow> {
-    private transient LongCounter accepted;
-    private transient WatermarkAccumulator watermark;
+    private void composePipeline(
+            Spec spec,
+            PipelineSpec p,
+            StreamExecutionEnvironment env,
+            Map<String, List<DataStream<byte[]>>> bySink)
+            throws IOException {
+        SourceSpec source = spec.source(p.source());
+        List<String> header =
+                "csv".equals(source.format().type()) ? connectors.csvHeader(source) : null;
+        RowDecoder decoder = new RowDecoder(source, header);
 
-    @Override
-    public void open(OpenContext openContext) {
-      accepted = getRuntimeContext().getLongCounter(Counters.ACCEPTED);
-      watermark = new WatermarkAccumulator();
-      getRuntimeContext().addAccumulator(Counters.WATERMARK, watermark);
+        // Source ---> Decode
+        SingleOutputStreamOperator<EventRow> decoded =
+                connectors
+                        .source(env, source)
+                        .process(new Decode(decoder), new EventRowTypeInfo(source.schema()))
+                        .uid(p.id() + ".decode")
+                        .name(p.id() + " decode (" + source.format().type() + ")");
+        List<DataStream<EventRow>> deadLetters = new ArrayList<>();
+        deadLetters.add(decoded.getSideOutput(DeadLetters.TAG));
+
+        // Decode ---> Watermarks
+        DataStream<EventRow> rows = decoded;
+        if (source.eventTime() != null) {
+            rows =
+                    decoded.assignTimestampsAndWatermarks(
+                                    RowWatermarks.strategy(
+                                            source.schema().indexOf(source.eventTime().field()),
+                                            source.eventTime().maxOutOfOrderness()))
+                            .uid(p.id() + ".watermarks")
+                            .name(p.id() + " watermarks");
+        }
+
+        // Watermarks ---> Steps
+        RowSchema schema = source.schema();
+        for (StepSpec step : p.steps()) {
+            ProcessorFactory factory =
+                    (ProcessorFactory) registry.find(PluginKind.PROCESSOR, step.processor());
+            StepContext ctx = new StepContext(spec, p, step, run);
+            StepResult result = factory.apply(ctx, rows);
+            if (result.deadLetters() != null) {
+                deadLetters.add(result.deadLetters());
+            }
+            for (Emitted extra : result.extra()) {
+                encodeTo(spec, bySink, extra);
+            }
+            if (factory.shape() == Shape.TRANSFORM) {
+                rows = result.rows();
+                schema = step.result();
+            }
+            if (step.output() != null) {
+                encodeTo(
+                        spec,
+                        bySink,
+                        new Emitted(step.output(), result.rows(), step.result(), ctx.uid("out")));
+            }
+        }
+
+        // Steps ---> accepted rows counted (every input row is accepted or a dead letter)
+        rows.process(new CountAccepted(), new EventRowTypeInfo(schema))
+                .uid(p.id() + ".accepted")
+                .name(p.id() + " accepted");
+
+        // Dead letters ---> dead-letters sink
+        DataStream<EventRow> dead = deadLetters.get(0);
+        for (DataStream<EventRow> d : deadLetters.subList(1, deadLetters.size())) {
+            dead = dead.union(d);
+        }
+        encodeTo(
+                spec,
+                bySink,
+                new Emitted(p.deadLetters(), dead, DeadLetters.SCHEMA, p.id() + ".dead-letters"));
     }
 
-    @Override
-    public void processElement(EventRow row, Context ctx, Collector<EventRow> out) {
-      accepted.add(1);
-      watermark.add(ctx.timerService().currentWatermark());
+    private static void encodeTo(
+            Spec spec, Map<String, List<DataStream<byte[]>>> bySink, Emitted e) {
+        DataStream<byte[]> encoded =
+                e.stream()
+                        .map(new JsonEncoder(e.schema(), spec.hash(), e.sinkId()))
+                        .returns(PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO)
+                        .uid(e.producerUid() + ".encode." + e.sinkId())
+                        .name("encode → " + e.sinkId());
+        bySink.computeIfAbsent(e.sinkId(), k -> new ArrayList<>()).add(encoded);
     }
-  }
+
+    /** Stateless: decodes lines into rows, counting rows in; bad lines become dead letters. */
+    static final class Decode extends ProcessFunction<EventRow, EventRow> {
+        private final RowDecoder decoder;
+        private transient LongCounter rowsIn;
+
+        Decode(RowDecoder decoder) {
+            this.decoder = decoder;
+        }
+
+        @Override
+        public void open(OpenContext openContext) {
+            rowsIn = getRuntimeContext().getLongCounter(Counters.ROWS_IN);
+        }
+
+        @Override
+        public void processElement(EventRow line, Context ctx, Collector<EventRow> out) {
+            rowsIn.add(1);
+            EventRow row =
+                    decoder.decode(
+                            line.raw(), line.origin(), dead -> ctx.output(DeadLetters.TAG, dead));
+            if (row != null) {
+                out.collect(row);
+            }
+        }
+    }
+
+    /**
+     * Stateless terminal: counts rows that made it through every step, and tracks the watermark.
+     */
+    static final class CountAccepted extends ProcessFunction<EventRow, EventRow> {
+        private transient LongCounter accepted;
+        private transient WatermarkAccumulator watermark;
+
+        @Override
+        public void open(OpenContext openContext) {
+            accepted = getRuntimeContext().getLongCounter(Counters.ACCEPTED);
+            watermark = new WatermarkAccumulator();
+            getRuntimeContext().addAccumulator(Counters.WATERMARK, watermark);
+        }
+
+        @Override
+        public void processElement(EventRow row, Context ctx, Collector<EventRow> out) {
+            accepted.add(1);
+            watermark.add(ctx.timerService().currentWatermark());
+        }
+    }
 }

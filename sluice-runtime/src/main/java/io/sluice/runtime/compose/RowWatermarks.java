@@ -15,28 +15,28 @@ import org.apache.flink.api.common.eventtime.WatermarkStrategy;
  * deterministic; above 1 it also depends on how far each task has got, and can vary slightly.
  */
 public final class RowWatermarks implements WatermarkGenerator<EventRow> {
-  private final long delay;
-  private long emitted = Long.MIN_VALUE;
+    private final long delay;
+    private long emitted = Long.MIN_VALUE;
 
-  RowWatermarks(long delay) {
-    this.delay = delay;
-  }
-
-  public static WatermarkStrategy<EventRow> strategy(int timeField, Duration maxOutOfOrderness) {
-    long delay = maxOutOfOrderness.toMillis();
-    return WatermarkStrategy.<EventRow>forGenerator(ctx -> new RowWatermarks(delay))
-        .withTimestampAssigner((row, previous) -> (Long) row.get(timeField));
-  }
-
-  @Override
-  public void onEvent(EventRow row, long timestamp, WatermarkOutput out) {
-    long wm = timestamp - delay - 1;
-    if (wm > emitted) {
-      emitted = wm;
-      out.emitWatermark(new Watermark(wm));
+    RowWatermarks(long delay) {
+        this.delay = delay;
     }
-  }
 
-  @Override
-  public void onPeriodicEmit(WatermarkOutput out) {}
+    public static WatermarkStrategy<EventRow> strategy(int timeField, Duration maxOutOfOrderness) {
+        long delay = maxOutOfOrderness.toMillis();
+        return WatermarkStrategy.<EventRow>forGenerator(ctx -> new RowWatermarks(delay))
+                .withTimestampAssigner((row, previous) -> (Long) row.get(timeField));
+    }
+
+    @Override
+    public void onEvent(EventRow row, long timestamp, WatermarkOutput out) {
+        long wm = timestamp - delay - 1;
+        if (wm > emitted) {
+            emitted = wm;
+            out.emitWatermark(new Watermark(wm));
+        }
+    }
+
+    @Override
+    public void onPeriodicEmit(WatermarkOutput out) {}
 }

@@ -18,79 +18,82 @@ import java.util.Optional;
  * and schema; the program is built on first use in the task.
  */
 public final class CelProgram implements Serializable {
-  private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 1L;
 
-  private final Expr expr;
-  private final RowSchema schema;
-  private transient CelRuntime.Program program;
-  private transient Map<String, Integer> index;
+    private final Expr expr;
+    private final RowSchema schema;
+    private transient CelRuntime.Program program;
+    private transient Map<String, Integer> index;
 
-  public CelProgram(Expr expr, RowSchema schema) {
-    this.expr = expr;
-    this.schema = schema;
-  }
+    public CelProgram(Expr expr, RowSchema schema) {
+        this.expr = expr;
+        this.schema = schema;
+    }
 
-  public Expr expr() {
-    return expr;
-  }
+    public Expr expr() {
+        return expr;
+    }
 
-  /** Evaluates on {@code row}; a null field is CEL's null. Returns null for a null result. */
-  public Object eval(EventRow row) throws CelEvaluationException {
-    if (program == null) {
-      init();
+    /** Evaluates on {@code row}; a null field is CEL's null. Returns null for a null result. */
+    public Object eval(EventRow row) throws CelEvaluationException {
+        if (program == null) {
+            init();
+        }
+        Object result =
+                program.eval(
+                        name -> {
+                            Integer i = index.get(name);
+                            if (i == null) {
+                                return Optional.empty();
+                            }
+                            Object v = row.get(i);
+                            return Optional.of(v == null ? NullValue.NULL_VALUE : v);
+                        });
+        return result instanceof NullValue ? null : result;
     }
-    Object result =
-        program.eval(
-            name -> {
-              Integer i = index.get(name);
-              if (i == null) {
-                return Optional.empty();
-              }
-              Object v = row.get(i);
-              return Optional.of(v == null ? NullValue.NULL_VALUE : v);
-            });
-    return result instanceof NullValue ? null : result;
-  }
 
-  /**
-   * Why evaluation failed, for a dead letter: CEL's reason without its internal position, and the
-   * fields the expression uses that are missing in this row (the usual cause).
-   */
-  public String explain(EventRow row, CelEvaluationException e) {
-    if (index == null) {
-      init();
+    /**
+     * Why evaluation failed, for a dead letter: CEL's reason without its internal position, and the
+     * fields the expression uses that are missing in this row (the usual cause).
+     */
+    public String explain(EventRow row, CelEvaluationException e) {
+        if (index == null) {
+            init();
+        }
+        String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        why = why.replaceFirst("^evaluation error at <input>:\\d+: ", "");
+        int candidates = why.indexOf(". Overload candidates");
+        if (candidates > 0) {
+            why = why.substring(0, candidates);
+        }
+        java.util.List<String> missing = new java.util.ArrayList<>();
+        for (Map.Entry<String, Integer> f : index.entrySet()) {
+            if (row.get(f.getValue()) == null
+                    && java.util.regex.Pattern.compile("\\b" + f.getKey() + "\\b")
+                            .matcher(expr.text())
+                            .find()) {
+                missing.add(f.getKey());
+            }
+        }
+        java.util.Collections.sort(missing);
+        return why
+                + (missing.isEmpty() ? "" : " (missing value: " + String.join(", ", missing) + ")");
     }
-    String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-    why = why.replaceFirst("^evaluation error at <input>:\\d+: ", "");
-    int candidates = why.indexOf(". Overload candidates");
-    if (candidates > 0) {
-      why = why.substring(0, candidates);
-    }
-    java.util.List<String> missing = new java.util.ArrayList<>();
-    for (Map.Entry<String, Integer> f : index.entrySet()) {
-      if (row.get(f.getValue()) == null
-          && java.util.regex.Pattern.compile("\\b" + f.getKey() + "\\b").matcher(expr.text()).find()) {
-        missing.add(f.getKey());
-      }
-    }
-    java.util.Collections.sort(missing);
-    return why + (missing.isEmpty() ? "" : " (missing value: " + String.join(", ", missing) + ")");
-  }
 
-  private void init() {
-    Problems problems = new Problems();
-    CelSupport.Checked checked = CelSupport.check(expr, schema, "", problems, null);
-    if (checked == null) {
-      throw new IllegalStateException("expression no longer type-checks: " + problems.list());
+    private void init() {
+        Problems problems = new Problems();
+        CelSupport.Checked checked = CelSupport.check(expr, schema, "", problems, null);
+        if (checked == null) {
+            throw new IllegalStateException("expression no longer type-checks: " + problems.list());
+        }
+        try {
+            program = CelSupport.runtime().createProgram(checked.ast());
+        } catch (CelEvaluationException e) {
+            throw new IllegalStateException(e);
+        }
+        index = new HashMap<>();
+        for (int i = 0; i < schema.size(); i++) {
+            index.put(schema.fields().get(i).name(), i);
+        }
     }
-    try {
-      program = CelSupport.runtime().createProgram(checked.ast());
-    } catch (CelEvaluationException e) {
-      throw new IllegalStateException(e);
-    }
-    index = new HashMap<>();
-    for (int i = 0; i < schema.size(); i++) {
-      index.put(schema.fields().get(i).name(), i);
-    }
-  }
 }

@@ -30,130 +30,160 @@ import org.apache.flink.util.Collector;
  * dead letters.
  */
 public final class DeriveProcessor implements ProcessorFactory {
-  private static final Pattern IDENT = Pattern.compile("[a-z_][a-z0-9_]*");
+    private static final Pattern IDENT = Pattern.compile("[a-z_][a-z0-9_]*");
 
-  static final OptionsSchema FIELD =
-      OptionsSchema.builder()
-          .required("name", OptionType.STRING, "the new field's name (snake_case)")
-          .required("expr", OptionType.EXPRESSION, "CEL expression computing it")
-          .optional("when", OptionType.EXPRESSION, null, "CEL condition; the field is null when false")
-          .build();
+    static final OptionsSchema FIELD =
+            OptionsSchema.builder()
+                    .required("name", OptionType.STRING, "the new field's name (snake_case)")
+                    .required("expr", OptionType.EXPRESSION, "CEL expression computing it")
+                    .optional(
+                            "when",
+                            OptionType.EXPRESSION,
+                            null,
+                            "CEL condition; the field is null when false")
+                    .build();
 
-  static final OptionsSchema OPTIONS =
-      OptionsSchema.builder()
-          .required("fields", OptionType.listOf(OptionType.object(FIELD)), "fields to compute, in order")
-          .build();
+    static final OptionsSchema OPTIONS =
+            OptionsSchema.builder()
+                    .required(
+                            "fields",
+                            OptionType.listOf(OptionType.object(FIELD)),
+                            "fields to compute, in order")
+                    .build();
 
-  @Override
-  public String identifier() {
-    return "derive";
-  }
-
-  @Override
-  public String description() {
-    return "Adds fields computed by CEL expressions.";
-  }
-
-  @Override
-  public OptionsSchema options() {
-    return OPTIONS;
-  }
-
-  @Override
-  public Shape shape() {
-    return Shape.TRANSFORM;
-  }
-
-  @Override
-  public RowSchema check(Options o, RowSchema input, Problems problems) {
-    RowSchema schema = input;
-    for (Options f : o.<Options>list("fields")) {
-      String name = f.string("name");
-      if (name == null || f.expr("expr") == null) {
-        continue;
-      }
-      if (!IDENT.matcher(name).matches()) {
-        problems.add(f.pos("name"), f.path("name"), "field names are snake_case identifiers; found '" + name + "'");
-      }
-      boolean nullable = false;
-      if (f.expr("when") != null) {
-        CelSupport.check(f.expr("when"), schema, f.path("when"), problems, FieldType.BOOLEAN);
-        nullable = true;
-      }
-      CelSupport.Checked c = CelSupport.check(f.expr("expr"), schema, f.path("expr"), problems, null);
-      if (c != null) {
-        schema = schema.with(new Field(name, c.type(), nullable || c.nullable()));
-      }
-    }
-    return schema;
-  }
-
-  @Override
-  public StepResult apply(StepContext ctx, DataStream<EventRow> input) {
-    RowSchema schema = ctx.step().input();
-    RowSchema result = ctx.step().result();
-    List<Derivation> ds = new ArrayList<>();
-    for (Options f : ctx.step().options().<Options>list("fields")) {
-      int target = result.indexOf(f.string("name"));
-      Field field = result.fields().get(target);
-      CelProgram when = f.expr("when") == null ? null : new CelProgram(f.expr("when"), schema);
-      ds.add(new Derivation(field.name(), target, field.type(), new CelProgram(f.expr("expr"), schema), when, f.pos().fileLine()));
-      schema = schema.with(field);
-    }
-    SingleOutputStreamOperator<EventRow> out =
-        input
-            .process(new DeriveFunction(ds, result.size(), ctx.stepRef()), new EventRowTypeInfo(result))
-            .uid(ctx.uid("derive"))
-            .name(ctx.name("derive"));
-    return new StepResult(out, out.getSideOutput(DeadLetters.TAG), List.of());
-  }
-
-  record Derivation(String name, int target, FieldType type, CelProgram expr, CelProgram when, String position)
-      implements Serializable {}
-
-  /** Stateless. */
-  static final class DeriveFunction extends ProcessFunction<EventRow, EventRow> {
-    private final List<Derivation> derivations;
-    private final int arity;
-    private final String step;
-
-    DeriveFunction(List<Derivation> derivations, int arity, String step) {
-      this.derivations = derivations;
-      this.arity = arity;
-      this.step = step;
+    @Override
+    public String identifier() {
+        return "derive";
     }
 
     @Override
-    public void processElement(EventRow in, Context ctx, Collector<EventRow> out) {
-      EventRow row = in.widen(arity);
-      for (Derivation d : derivations) {
-        boolean whenDone = false;
-        try {
-          if (d.when() != null && !Boolean.TRUE.equals(d.when().eval(row))) {
-            row.set(d.target(), null);
-            continue;
-          }
-          whenDone = true;
-          Object v = d.expr().eval(row);
-          if (v instanceof Long l && d.type() == FieldType.DOUBLE) {
-            v = l.doubleValue();
-          }
-          row.set(d.target(), v);
-        } catch (CelEvaluationException e) {
-          ctx.output(
-              DeadLetters.TAG,
-              DeadLetters.of(
-                  Reason.EXPRESSION_ERROR,
-                  d.name() + ": " + (d.when() != null && !whenDone ? d.when() : d.expr()).explain(row, e),
-                  d.name(),
-                  in.raw(),
-                  d.position(),
-                  in.origin(),
-                  step));
-          return;
-        }
-      }
-      out.collect(row);
+    public String description() {
+        return "Adds fields computed by CEL expressions.";
     }
-  }
+
+    @Override
+    public OptionsSchema options() {
+        return OPTIONS;
+    }
+
+    @Override
+    public Shape shape() {
+        return Shape.TRANSFORM;
+    }
+
+    @Override
+    public RowSchema check(Options o, RowSchema input, Problems problems) {
+        RowSchema schema = input;
+        for (Options f : o.<Options>list("fields")) {
+            String name = f.string("name");
+            if (name == null || f.expr("expr") == null) {
+                continue;
+            }
+            if (!IDENT.matcher(name).matches()) {
+                problems.add(
+                        f.pos("name"),
+                        f.path("name"),
+                        "field names are snake_case identifiers; found '" + name + "'");
+            }
+            boolean nullable = false;
+            if (f.expr("when") != null) {
+                CelSupport.check(
+                        f.expr("when"), schema, f.path("when"), problems, FieldType.BOOLEAN);
+                nullable = true;
+            }
+            CelSupport.Checked c =
+                    CelSupport.check(f.expr("expr"), schema, f.path("expr"), problems, null);
+            if (c != null) {
+                schema = schema.with(new Field(name, c.type(), nullable || c.nullable()));
+            }
+        }
+        return schema;
+    }
+
+    @Override
+    public StepResult apply(StepContext ctx, DataStream<EventRow> input) {
+        RowSchema schema = ctx.step().input();
+        RowSchema result = ctx.step().result();
+        List<Derivation> ds = new ArrayList<>();
+        for (Options f : ctx.step().options().<Options>list("fields")) {
+            int target = result.indexOf(f.string("name"));
+            Field field = result.fields().get(target);
+            CelProgram when =
+                    f.expr("when") == null ? null : new CelProgram(f.expr("when"), schema);
+            ds.add(
+                    new Derivation(
+                            field.name(),
+                            target,
+                            field.type(),
+                            new CelProgram(f.expr("expr"), schema),
+                            when,
+                            f.pos().fileLine()));
+            schema = schema.with(field);
+        }
+        SingleOutputStreamOperator<EventRow> out =
+                input.process(
+                                new DeriveFunction(ds, result.size(), ctx.stepRef()),
+                                new EventRowTypeInfo(result))
+                        .uid(ctx.uid("derive"))
+                        .name(ctx.name("derive"));
+        return new StepResult(out, out.getSideOutput(DeadLetters.TAG), List.of());
+    }
+
+    record Derivation(
+            String name,
+            int target,
+            FieldType type,
+            CelProgram expr,
+            CelProgram when,
+            String position)
+            implements Serializable {}
+
+    /** Stateless. */
+    static final class DeriveFunction extends ProcessFunction<EventRow, EventRow> {
+        private final List<Derivation> derivations;
+        private final int arity;
+        private final String step;
+
+        DeriveFunction(List<Derivation> derivations, int arity, String step) {
+            this.derivations = derivations;
+            this.arity = arity;
+            this.step = step;
+        }
+
+        @Override
+        public void processElement(EventRow in, Context ctx, Collector<EventRow> out) {
+            EventRow row = in.widen(arity);
+            for (Derivation d : derivations) {
+                boolean whenDone = false;
+                try {
+                    if (d.when() != null && !Boolean.TRUE.equals(d.when().eval(row))) {
+                        row.set(d.target(), null);
+                        continue;
+                    }
+                    whenDone = true;
+                    Object v = d.expr().eval(row);
+                    if (v instanceof Long l && d.type() == FieldType.DOUBLE) {
+                        v = l.doubleValue();
+                    }
+                    row.set(d.target(), v);
+                } catch (CelEvaluationException e) {
+                    ctx.output(
+                            DeadLetters.TAG,
+                            DeadLetters.of(
+                                    Reason.EXPRESSION_ERROR,
+                                    d.name()
+                                            + ": "
+                                            + (d.when() != null && !whenDone ? d.when() : d.expr())
+                                                    .explain(row, e),
+                                    d.name(),
+                                    in.raw(),
+                                    d.position(),
+                                    in.origin(),
+                                    step));
+                    return;
+                }
+            }
+            out.collect(row);
+        }
+    }
 }

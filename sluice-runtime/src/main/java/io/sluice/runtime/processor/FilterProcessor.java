@@ -27,81 +27,97 @@ import org.apache.flink.util.Collector;
  * just not wanted); a condition that cannot be evaluated sends the row to dead letters.
  */
 public final class FilterProcessor implements ProcessorFactory {
-  static final OptionsSchema OPTIONS =
-      OptionsSchema.builder().required("condition", OptionType.EXPRESSION, "CEL condition rows must meet to continue").build();
+    static final OptionsSchema OPTIONS =
+            OptionsSchema.builder()
+                    .required(
+                            "condition",
+                            OptionType.EXPRESSION,
+                            "CEL condition rows must meet to continue")
+                    .build();
 
-  @Override
-  public String identifier() {
-    return "filter";
-  }
-
-  @Override
-  public String description() {
-    return "Keeps rows matching a CEL condition.";
-  }
-
-  @Override
-  public OptionsSchema options() {
-    return OPTIONS;
-  }
-
-  @Override
-  public Shape shape() {
-    return Shape.TRANSFORM;
-  }
-
-  @Override
-  public RowSchema check(Options o, RowSchema input, Problems problems) {
-    if (o.expr("condition") != null) {
-      CelSupport.check(o.expr("condition"), input, o.path("condition"), problems, FieldType.BOOLEAN);
-    }
-    return input;
-  }
-
-  @Override
-  public StepResult apply(StepContext ctx, DataStream<EventRow> input) {
-    RowSchema schema = ctx.step().input();
-    SingleOutputStreamOperator<EventRow> out =
-        input
-            .process(
-                new FilterFunction(new CelProgram(ctx.step().options().expr("condition"), schema), ctx.stepRef(), ctx.position()),
-                new EventRowTypeInfo(schema))
-            .uid(ctx.uid("filter"))
-            .name(ctx.name("filter"));
-    return new StepResult(out, out.getSideOutput(DeadLetters.TAG), List.of());
-  }
-
-  /** Stateless. */
-  static final class FilterFunction extends ProcessFunction<EventRow, EventRow> {
-    private final CelProgram condition;
-    private final String step;
-    private final String position;
-    private transient LongCounter filtered;
-
-    FilterFunction(CelProgram condition, String step, String position) {
-      this.condition = condition;
-      this.step = step;
-      this.position = position;
+    @Override
+    public String identifier() {
+        return "filter";
     }
 
     @Override
-    public void open(OpenContext openContext) {
-      filtered = getRuntimeContext().getLongCounter(Counters.FILTERED);
+    public String description() {
+        return "Keeps rows matching a CEL condition.";
     }
 
     @Override
-    public void processElement(EventRow row, Context ctx, Collector<EventRow> out) {
-      try {
-        if (Boolean.TRUE.equals(condition.eval(row))) {
-          out.collect(row);
-        } else {
-          filtered.add(1);
+    public OptionsSchema options() {
+        return OPTIONS;
+    }
+
+    @Override
+    public Shape shape() {
+        return Shape.TRANSFORM;
+    }
+
+    @Override
+    public RowSchema check(Options o, RowSchema input, Problems problems) {
+        if (o.expr("condition") != null) {
+            CelSupport.check(
+                    o.expr("condition"), input, o.path("condition"), problems, FieldType.BOOLEAN);
         }
-      } catch (CelEvaluationException e) {
-        ctx.output(
-            DeadLetters.TAG,
-            DeadLetters.of(Reason.EXPRESSION_ERROR, "condition could not be evaluated: " + condition.explain(row, e), null, row.raw(), position, row.origin(), step));
-      }
+        return input;
     }
-  }
+
+    @Override
+    public StepResult apply(StepContext ctx, DataStream<EventRow> input) {
+        RowSchema schema = ctx.step().input();
+        SingleOutputStreamOperator<EventRow> out =
+                input.process(
+                                new FilterFunction(
+                                        new CelProgram(
+                                                ctx.step().options().expr("condition"), schema),
+                                        ctx.stepRef(),
+                                        ctx.position()),
+                                new EventRowTypeInfo(schema))
+                        .uid(ctx.uid("filter"))
+                        .name(ctx.name("filter"));
+        return new StepResult(out, out.getSideOutput(DeadLetters.TAG), List.of());
+    }
+
+    /** Stateless. */
+    static final class FilterFunction extends ProcessFunction<EventRow, EventRow> {
+        private final CelProgram condition;
+        private final String step;
+        private final String position;
+        private transient LongCounter filtered;
+
+        FilterFunction(CelProgram condition, String step, String position) {
+            this.condition = condition;
+            this.step = step;
+            this.position = position;
+        }
+
+        @Override
+        public void open(OpenContext openContext) {
+            filtered = getRuntimeContext().getLongCounter(Counters.FILTERED);
+        }
+
+        @Override
+        public void processElement(EventRow row, Context ctx, Collector<EventRow> out) {
+            try {
+                if (Boolean.TRUE.equals(condition.eval(row))) {
+                    out.collect(row);
+                } else {
+                    filtered.add(1);
+                }
+            } catch (CelEvaluationException e) {
+                ctx.output(
+                        DeadLetters.TAG,
+                        DeadLetters.of(
+                                Reason.EXPRESSION_ERROR,
+                                "condition could not be evaluated: " + condition.explain(row, e),
+                                null,
+                                row.raw(),
+                                position,
+                                row.origin(),
+                                step));
+            }
+        }
+    }
 }

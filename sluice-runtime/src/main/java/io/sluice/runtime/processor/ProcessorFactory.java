@@ -11,5 +11,5 @@ import org.apache.flink.streaming.api.datastream.DataStream;
  * comes from the step's options, so the same processor can be driven by live config.
  */
 public interface ProcessorFactory extends ProcessorDescriptor {
-  StepResult apply(StepContext ctx, DataStream<EventRow> input);
+    StepResult apply(StepContext ctx, DataStream<EventRow> input);
 }

@@ -36,292 +36,333 @@ import org.apache.flink.util.OutputTag;
  * state is cleared when the watermark passes a window's end plus the allowed lateness.
  */
 public final class WindowAggregateProcessor implements ProcessorFactory {
-  static final List<String> FUNCTIONS = List.of("count", "sum", "avg", "min", "max", "stddev");
+    static final List<String> FUNCTIONS = List.of("count", "sum", "avg", "min", "max", "stddev");
 
-  static final OptionsSchema WINDOW =
-      OptionsSchema.builder()
-          .required("type", OptionType.oneOf("tumbling", "sliding"), "window kind")
-          .required("size", OptionType.DURATION, "window length")
-          .optional("slide", OptionType.DURATION, null, "how often a sliding window starts")
-          .build();
+    static final OptionsSchema WINDOW =
+            OptionsSchema.builder()
+                    .required("type", OptionType.oneOf("tumbling", "sliding"), "window kind")
+                    .required("size", OptionType.DURATION, "window length")
+                    .optional(
+                            "slide", OptionType.DURATION, null, "how often a sliding window starts")
+                    .build();
 
-  static final OptionsSchema AGGREGATE =
-      OptionsSchema.builder()
-          .required("name", OptionType.STRING, "output field")
-          .required("fn", new OptionType.OneOf(FUNCTIONS), "aggregate function")
-          .optional("field", OptionType.STRING, null, "input field (count without it counts rows)")
-          .build();
+    static final OptionsSchema AGGREGATE =
+            OptionsSchema.builder()
+                    .required("name", OptionType.STRING, "output field")
+                    .required("fn", new OptionType.OneOf(FUNCTIONS), "aggregate function")
+                    .optional(
+                            "field",
+                            OptionType.STRING,
+                            null,
+                            "input field (count without it counts rows)")
+                    .build();
 
-  static final OptionsSchema OPTIONS =
-      OptionsSchema.builder()
-          .required("key", OptionType.listOf(OptionType.STRING), "fields grouping the rows")
-          .required("window", OptionType.object(WINDOW), "the window")
-          .required("aggregates", OptionType.listOf(OptionType.object(AGGREGATE)), "what to compute per window")
-          .optional("allowed-lateness", OptionType.DURATION, Duration.ZERO, "how long after a window closes late rows still update it")
-          .optional("late-output", OptionType.STRING, null, "sink for rows too late for every window (default: dead letters)")
-          .build();
+    static final OptionsSchema OPTIONS =
+            OptionsSchema.builder()
+                    .required(
+                            "key", OptionType.listOf(OptionType.STRING), "fields grouping the rows")
+                    .required("window", OptionType.object(WINDOW), "the window")
+                    .required(
+                            "aggregates",
+                            OptionType.listOf(OptionType.object(AGGREGATE)),
+                            "what to compute per window")
+                    .optional(
+                            "allowed-lateness",
+                            OptionType.DURATION,
+                            Duration.ZERO,
+                            "how long after a window closes late rows still update it")
+                    .optional(
+                            "late-output",
+                            OptionType.STRING,
+                            null,
+                            "sink for rows too late for every window (default: dead letters)")
+                    .build();
 
-  @Override
-  public String identifier() {
-    return "window-aggregate";
-  }
+    @Override
+    public String identifier() {
+        return "window-aggregate";
+    }
 
-  @Override
-  public String description() {
-    return "Aggregates rows per key over tumbling or sliding event-time windows.";
-  }
+    @Override
+    public String description() {
+        return "Aggregates rows per key over tumbling or sliding event-time windows.";
+    }
 
-  @Override
-  public OptionsSchema options() {
-    return OPTIONS;
-  }
+    @Override
+    public OptionsSchema options() {
+        return OPTIONS;
+    }
 
-  @Override
-  public Shape shape() {
-    return Shape.BRANCH;
-  }
+    @Override
+    public Shape shape() {
+        return Shape.BRANCH;
+    }
 
-  @Override
-  public List<String> sinkOptions() {
-    return List.of("late-output");
-  }
+    @Override
+    public List<String> sinkOptions() {
+        return List.of("late-output");
+    }
 
-  @Override
-  public RowSchema check(Options o, RowSchema input, Problems problems) {
-    KeyProjector.check(o, "key", input, problems);
-    Options w = o.object("window");
-    if (w != null && w.duration("size") != null && w.string("type") != null) {
-      Duration size = w.duration("size");
-      Duration slide = w.duration("slide");
-      if (size.isZero()) {
-        problems.add(w.pos("size"), w.path("size"), "the window size must be positive");
-      }
-      if ("sliding".equals(w.string("type"))) {
-        if (slide == null) {
-          problems.add(w.pos(), w.path("slide"), "a sliding window needs 'slide' (e.g. 5m)");
-        } else if (slide.isZero() || slide.compareTo(size) > 0) {
-          problems.add(w.pos("slide"), w.path("slide"), "the slide must be positive and at most the size (" + size + ")");
+    @Override
+    public RowSchema check(Options o, RowSchema input, Problems problems) {
+        KeyProjector.check(o, "key", input, problems);
+        Options w = o.object("window");
+        if (w != null && w.duration("size") != null && w.string("type") != null) {
+            Duration size = w.duration("size");
+            Duration slide = w.duration("slide");
+            if (size.isZero()) {
+                problems.add(w.pos("size"), w.path("size"), "the window size must be positive");
+            }
+            if ("sliding".equals(w.string("type"))) {
+                if (slide == null) {
+                    problems.add(
+                            w.pos(), w.path("slide"), "a sliding window needs 'slide' (e.g. 5m)");
+                } else if (slide.isZero() || slide.compareTo(size) > 0) {
+                    problems.add(
+                            w.pos("slide"),
+                            w.path("slide"),
+                            "the slide must be positive and at most the size (" + size + ")");
+                }
+            } else if (slide != null) {
+                problems.add(
+                        w.pos("slide"),
+                        w.path("slide"),
+                        "a tumbling window has no slide; use type: sliding");
+            }
         }
-      } else if (slide != null) {
-        problems.add(w.pos("slide"), w.path("slide"), "a tumbling window has no slide; use type: sliding");
-      }
-    }
-    List<Field> out = new ArrayList<>();
-    Set<String> names = new HashSet<>();
-    for (String k : o.<String>list("key")) {
-      if (k != null && input.field(k) != null) {
-        out.add(input.field(k));
-        names.add(k);
-      }
-    }
-    out.add(new Field("window_start", FieldType.TIMESTAMP, false));
-    out.add(new Field("window_end", FieldType.TIMESTAMP, false));
-    names.add("window_start");
-    names.add("window_end");
-    for (Options a : o.<Options>list("aggregates")) {
-      String name = a.string("name");
-      String fn = a.string("fn");
-      if (name == null || fn == null) {
-        continue;
-      }
-      if (!names.add(name)) {
-        problems.add(a.pos("name"), a.path("name"), "duplicate output field '" + name + "'");
-      }
-      String f = a.string("field");
-      if (f == null && !fn.equals("count")) {
-        problems.add(a.pos(), a.path("field"), "'" + fn + "' needs a field");
-      } else if (f != null) {
-        Field field = input.field(f);
-        if (field == null) {
-          problems.add(a.pos("field"), a.path("field"), Suggest.unknown("field", f, input.names()));
-        } else if (!field.type().isNumeric() && !fn.equals("count")) {
-          problems.add(a.pos("field"), a.path("field"), "'" + fn + "' needs a numeric field; '" + f + "' is " + field.type().id());
+        List<Field> out = new ArrayList<>();
+        Set<String> names = new HashSet<>();
+        for (String k : o.<String>list("key")) {
+            if (k != null && input.field(k) != null) {
+                out.add(input.field(k));
+                names.add(k);
+            }
         }
-      }
-      out.add(fn.equals("count") ? new Field(name, FieldType.LONG, false) : new Field(name, FieldType.DOUBLE, true));
-    }
-    return new RowSchema(out);
-  }
-
-  @Override
-  public StepResult apply(StepContext ctx, DataStream<EventRow> input) {
-    Options o = ctx.step().options();
-    RowSchema in = ctx.step().input();
-    List<String> key = o.list("key");
-    Options w = o.object("window");
-    WindowAssigner<Object, TimeWindow> assigner =
-        "sliding".equals(w.string("type"))
-            ? SlidingEventTimeWindows.of(w.duration("size"), w.duration("slide"))
-            : TumblingEventTimeWindows.of(w.duration("size"));
-    List<Options> aggs = o.list("aggregates");
-    int[] measureField = new int[aggs.size()];
-    String[] fns = new String[aggs.size()];
-    boolean[] countsRows = new boolean[aggs.size()];
-    for (int i = 0; i < aggs.size(); i++) {
-      String f = aggs.get(i).string("field");
-      measureField[i] = f == null ? -1 : in.indexOf(f);
-      fns[i] = aggs.get(i).string("fn");
-      countsRows[i] = f == null;
-    }
-    OutputTag<EventRow> lateTag = new OutputTag<>(ctx.uid("late"), new EventRowTypeInfo(in));
-    SingleOutputStreamOperator<EventRow> results =
-        input
-            .keyBy(KeyProjector.of(in, key), KeyProjector.keyType(in, key))
-            .window(assigner)
-            .allowedLateness(o.duration("allowed-lateness"))
-            .sideOutputLateData(lateTag)
-            .aggregate(
-                new Accumulate(measureField),
-                new Emit(fns, countsRows),
-                PrimitiveArrayTypeInfo.DOUBLE_PRIMITIVE_ARRAY_TYPE_INFO,
-                PrimitiveArrayTypeInfo.DOUBLE_PRIMITIVE_ARRAY_TYPE_INFO,
-                new EventRowTypeInfo(ctx.step().result()))
-            .uid(ctx.uid("window"))
-            .name(ctx.name("window-aggregate"));
-    DataStream<EventRow> late = results.getSideOutput(lateTag);
-    String lateSink = o.string("late-output");
-    if (lateSink != null) {
-      return new StepResult(results, null, List.of(new Emitted(lateSink, late, in, ctx.uid("late"))));
-    }
-    DataStream<EventRow> lateDead =
-        late.map(new LateToDeadLetter(ctx.stepRef(), ctx.position()))
-            .returns(io.sluice.runtime.row.DeadLetters.TYPE)
-            .uid(ctx.uid("late-dead-letters"))
-            .name(ctx.name("late rows"));
-    return new StepResult(results, lateDead, List.of());
-  }
-
-  /** Late rows without a late output become dead letters: never dropped silently. */
-  static final class LateToDeadLetter implements org.apache.flink.api.common.functions.MapFunction<EventRow, EventRow> {
-    private final String step;
-    private final String position;
-
-    LateToDeadLetter(String step, String position) {
-      this.step = step;
-      this.position = position;
-    }
-
-    @Override
-    public EventRow map(EventRow row) {
-      return io.sluice.runtime.row.DeadLetters.of(
-          io.sluice.runtime.row.DeadLetters.Reason.LATE,
-          "the row arrived after all its windows closed",
-          null,
-          row.raw(),
-          position,
-          row.origin(),
-          step);
-    }
-  }
-
-  /**
-   * Accumulator layout: {@code [rows, then per aggregate: n, sum, mean, m2, min, max]}; mean and
-   * m2 follow Welford, so the stddev stays accurate where sum-of-squares cancels.
-   */
-  static final class Accumulate implements AggregateFunction<EventRow, double[], double[]> {
-    static final int SLOT = 6;
-    private final int[] fields;
-
-    Accumulate(int[] fields) {
-      this.fields = fields;
-    }
-
-    @Override
-    public double[] createAccumulator() {
-      double[] acc = new double[1 + SLOT * fields.length];
-      for (int j = 0; j < fields.length; j++) {
-        acc[1 + SLOT * j + 4] = Double.POSITIVE_INFINITY;
-        acc[1 + SLOT * j + 5] = Double.NEGATIVE_INFINITY;
-      }
-      return acc;
-    }
-
-    @Override
-    public double[] add(EventRow row, double[] acc) {
-      acc[0] += 1;
-      for (int j = 0; j < fields.length; j++) {
-        if (fields[j] < 0) {
-          continue;
+        out.add(new Field("window_start", FieldType.TIMESTAMP, false));
+        out.add(new Field("window_end", FieldType.TIMESTAMP, false));
+        names.add("window_start");
+        names.add("window_end");
+        for (Options a : o.<Options>list("aggregates")) {
+            String name = a.string("name");
+            String fn = a.string("fn");
+            if (name == null || fn == null) {
+                continue;
+            }
+            if (!names.add(name)) {
+                problems.add(
+                        a.pos("name"), a.path("name"), "duplicate output field '" + name + "'");
+            }
+            String f = a.string("field");
+            if (f == null && !fn.equals("count")) {
+                problems.add(a.pos(), a.path("field"), "'" + fn + "' needs a field");
+            } else if (f != null) {
+                Field field = input.field(f);
+                if (field == null) {
+                    problems.add(
+                            a.pos("field"),
+                            a.path("field"),
+                            Suggest.unknown("field", f, input.names()));
+                } else if (!field.type().isNumeric() && !fn.equals("count")) {
+                    problems.add(
+                            a.pos("field"),
+                            a.path("field"),
+                            "'"
+                                    + fn
+                                    + "' needs a numeric field; '"
+                                    + f
+                                    + "' is "
+                                    + field.type().id());
+                }
+            }
+            out.add(
+                    fn.equals("count")
+                            ? new Field(name, FieldType.LONG, false)
+                            : new Field(name, FieldType.DOUBLE, true));
         }
-        Object v = row.get(fields[j]);
-        if (v == null) {
-          continue;
+        return new RowSchema(out);
+    }
+
+    @Override
+    public StepResult apply(StepContext ctx, DataStream<EventRow> input) {
+        Options o = ctx.step().options();
+        RowSchema in = ctx.step().input();
+        List<String> key = o.list("key");
+        Options w = o.object("window");
+        WindowAssigner<Object, TimeWindow> assigner =
+                "sliding".equals(w.string("type"))
+                        ? SlidingEventTimeWindows.of(w.duration("size"), w.duration("slide"))
+                        : TumblingEventTimeWindows.of(w.duration("size"));
+        List<Options> aggs = o.list("aggregates");
+        int[] measureField = new int[aggs.size()];
+        String[] fns = new String[aggs.size()];
+        boolean[] countsRows = new boolean[aggs.size()];
+        for (int i = 0; i < aggs.size(); i++) {
+            String f = aggs.get(i).string("field");
+            measureField[i] = f == null ? -1 : in.indexOf(f);
+            fns[i] = aggs.get(i).string("fn");
+            countsRows[i] = f == null;
         }
-        double x = v instanceof Number num ? num.doubleValue() : 0.0;
-        int b = 1 + SLOT * j;
-        double n = acc[b] + 1;
-        acc[b] = n;
-        acc[b + 1] += x;
-        double delta = x - acc[b + 2];
-        acc[b + 2] += delta / n;
-        acc[b + 3] += delta * (x - acc[b + 2]);
-        acc[b + 4] = Math.min(acc[b + 4], x);
-        acc[b + 5] = Math.max(acc[b + 5], x);
-      }
-      return acc;
-    }
-
-    @Override
-    public double[] getResult(double[] acc) {
-      return acc;
-    }
-
-    @Override
-    public double[] merge(double[] a, double[] b) {
-      double[] out = createAccumulator();
-      out[0] = a[0] + b[0];
-      for (int j = 0; j < fields.length; j++) {
-        int s = 1 + SLOT * j;
-        double na = a[s];
-        double nb = b[s];
-        double n = na + nb;
-        out[s] = n;
-        out[s + 1] = a[s + 1] + b[s + 1];
-        if (n > 0) {
-          double delta = b[s + 2] - a[s + 2];
-          out[s + 2] = a[s + 2] + delta * nb / n;
-          out[s + 3] = a[s + 3] + b[s + 3] + delta * delta * na * nb / n;
+        OutputTag<EventRow> lateTag = new OutputTag<>(ctx.uid("late"), new EventRowTypeInfo(in));
+        SingleOutputStreamOperator<EventRow> results =
+                input.keyBy(KeyProjector.of(in, key), KeyProjector.keyType(in, key))
+                        .window(assigner)
+                        .allowedLateness(o.duration("allowed-lateness"))
+                        .sideOutputLateData(lateTag)
+                        .aggregate(
+                                new Accumulate(measureField),
+                                new Emit(fns, countsRows),
+                                PrimitiveArrayTypeInfo.DOUBLE_PRIMITIVE_ARRAY_TYPE_INFO,
+                                PrimitiveArrayTypeInfo.DOUBLE_PRIMITIVE_ARRAY_TYPE_INFO,
+                                new EventRowTypeInfo(ctx.step().result()))
+                        .uid(ctx.uid("window"))
+                        .name(ctx.name("window-aggregate"));
+        DataStream<EventRow> late = results.getSideOutput(lateTag);
+        String lateSink = o.string("late-output");
+        if (lateSink != null) {
+            return new StepResult(
+                    results, null, List.of(new Emitted(lateSink, late, in, ctx.uid("late"))));
         }
-        out[s + 4] = Math.min(a[s + 4], b[s + 4]);
-        out[s + 5] = Math.max(a[s + 5], b[s + 5]);
-      }
-      return out;
-    }
-  }
-
-  /** Emits one row per fired window: key fields, window bounds, aggregates. */
-  static final class Emit extends ProcessWindowFunction<double[], EventRow, EventRow, TimeWindow> {
-    private final String[] fns;
-    private final boolean[] countsRows;
-
-    Emit(String[] fns, boolean[] countsRows) {
-      this.fns = fns;
-      this.countsRows = countsRows;
+        DataStream<EventRow> lateDead =
+                late.map(new LateToDeadLetter(ctx.stepRef(), ctx.position()))
+                        .returns(io.sluice.runtime.row.DeadLetters.TYPE)
+                        .uid(ctx.uid("late-dead-letters"))
+                        .name(ctx.name("late rows"));
+        return new StepResult(results, lateDead, List.of());
     }
 
-    @Override
-    public void process(EventRow key, Context ctx, Iterable<double[]> accs, Collector<EventRow> out) {
-      double[] acc = accs.iterator().next();
-      int k = key.arity();
-      Object[] v = new Object[k + 2 + fns.length];
-      System.arraycopy(key.values(), 0, v, 0, k);
-      v[k] = ctx.window().getStart();
-      v[k + 1] = ctx.window().getEnd();
-      for (int j = 0; j < fns.length; j++) {
-        int s = 1 + Accumulate.SLOT * j;
-        double n = acc[s];
-        v[k + 2 + j] =
-            switch (fns[j]) {
-              case "count" -> countsRows[j] ? (long) acc[0] : (long) n;
-              case "sum" -> n == 0 ? null : acc[s + 1];
-              case "avg" -> n == 0 ? null : acc[s + 1] / n;
-              case "min" -> n == 0 ? null : acc[s + 4];
-              case "max" -> n == 0 ? null : acc[s + 5];
-              default -> n == 0 ? null : Math.sqrt(Math.max(0.0, acc[s + 3] / n));
-            };
-      }
-      out.collect(EventRow.of(v));
+    /** Late rows without a late output become dead letters: never dropped silently. */
+    static final class LateToDeadLetter
+            implements org.apache.flink.api.common.functions.MapFunction<EventRow, EventRow> {
+        private final String step;
+        private final String position;
+
+        LateToDeadLetter(String step, String position) {
+            this.step = step;
+            this.position = position;
+        }
+
+        @Override
+        public EventRow map(EventRow row) {
+            return io.sluice.runtime.row.DeadLetters.of(
+                    io.sluice.runtime.row.DeadLetters.Reason.LATE,
+                    "the row arrived after all its windows closed",
+                    null,
+                    row.raw(),
+                    position,
+                    row.origin(),
+                    step);
+        }
     }
 
-  }
+    /**
+     * Accumulator layout: {@code [rows, then per aggregate: n, sum, mean, m2, min, max]}; mean and
+     * m2 follow Welford, so the stddev stays accurate where sum-of-squares cancels.
+     */
+    static final class Accumulate implements AggregateFunction<EventRow, double[], double[]> {
+        static final int SLOT = 6;
+        private final int[] fields;
+
+        Accumulate(int[] fields) {
+            this.fields = fields;
+        }
+
+        @Override
+        public double[] createAccumulator() {
+            double[] acc = new double[1 + SLOT * fields.length];
+            for (int j = 0; j < fields.length; j++) {
+                acc[1 + SLOT * j + 4] = Double.POSITIVE_INFINITY;
+                acc[1 + SLOT * j + 5] = Double.NEGATIVE_INFINITY;
+            }
+            return acc;
+        }
+
+        @Override
+        public double[] add(EventRow row, double[] acc) {
+            acc[0] += 1;
+            for (int j = 0; j < fields.length; j++) {
+                if (fields[j] < 0) {
+                    continue;
+                }
+                Object v = row.get(fields[j]);
+                if (v == null) {
+                    continue;
+                }
+                double x = v instanceof Number num ? num.doubleValue() : 0.0;
+                int b = 1 + SLOT * j;
+                double n = acc[b] + 1;
+                acc[b] = n;
+                acc[b + 1] += x;
+                double delta = x - acc[b + 2];
+                acc[b + 2] += delta / n;
+                acc[b + 3] += delta * (x - acc[b + 2]);
+                acc[b + 4] = Math.min(acc[b + 4], x);
+                acc[b + 5] = Math.max(acc[b + 5], x);
+            }
+            return acc;
+        }
+
+        @Override
+        public double[] getResult(double[] acc) {
+            return acc;
+        }
+
+        @Override
+        public double[] merge(double[] a, double[] b) {
+            double[] out = createAccumulator();
+            out[0] = a[0] + b[0];
+            for (int j = 0; j < fields.length; j++) {
+                int s = 1 + SLOT * j;
+                double na = a[s];
+                double nb = b[s];
+                double n = na + nb;
+                out[s] = n;
+                out[s + 1] = a[s + 1] + b[s + 1];
+                if (n > 0) {
+                    double delta = b[s + 2] - a[s + 2];
+                    out[s + 2] = a[s + 2] + delta * nb / n;
+                    out[s + 3] = a[s + 3] + b[s + 3] + delta * delta * na * nb / n;
+                }
+                out[s + 4] = Math.min(a[s + 4], b[s + 4]);
+                out[s + 5] = Math.max(a[s + 5], b[s + 5]);
+            }
+            return out;
+        }
+    }
+
+    /** Emits one row per fired window: key fields, window bounds, aggregates. */
+    static final class Emit
+            extends ProcessWindowFunction<double[], EventRow, EventRow, TimeWindow> {
+        private final String[] fns;
+        private final boolean[] countsRows;
+
+        Emit(String[] fns, boolean[] countsRows) {
+            this.fns = fns;
+            this.countsRows = countsRows;
+        }
+
+        @Override
+        public void process(
+                EventRow key, Context ctx, Iterable<double[]> accs, Collector<EventRow> out) {
+            double[] acc = accs.iterator().next();
+            int k = key.arity();
+            Object[] v = new Object[k + 2 + fns.length];
+            System.arraycopy(key.values(), 0, v, 0, k);
+            v[k] = ctx.window().getStart();
+            v[k + 1] = ctx.window().getEnd();
+            for (int j = 0; j < fns.length; j++) {
+                int s = 1 + Accumulate.SLOT * j;
+                double n = acc[s];
+                v[k + 2 + j] =
+                        switch (fns[j]) {
+                            case "count" -> countsRows[j] ? (long) acc[0] : (long) n;
+                            case "sum" -> n == 0 ? null : acc[s + 1];
+                            case "avg" -> n == 0 ? null : acc[s + 1] / n;
+                            case "min" -> n == 0 ? null : acc[s + 4];
+                            case "max" -> n == 0 ? null : acc[s + 5];
+                            default -> n == 0 ? null : Math.sqrt(Math.max(0.0, acc[s + 3] / n));
+                        };
+            }
+            out.collect(EventRow.of(v));
+        }
+    }
 }

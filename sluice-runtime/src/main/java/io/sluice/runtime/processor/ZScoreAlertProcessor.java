@@ -25,167 +25,204 @@ import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 
 /**
- * {@code zscore-alert}: per key, in arrival order, compares each value with the population mean
- * and stddev of that key's previous values; alerts when count ≥ min-count, stddev > 0 and |z| > k;
- * then the value joins the statistics (Welford). Rows without a value are skipped.
+ * {@code zscore-alert}: per key, in arrival order, compares each value with the population mean and
+ * stddev of that key's previous values; alerts when count ≥ min-count, stddev > 0 and |z| > k; then
+ * the value joins the statistics (Welford). Rows without a value are skipped.
  */
 public final class ZScoreAlertProcessor implements ProcessorFactory {
-  public static final RowSchema ALERT =
-      RowSchema.of(
-          new Field("key", FieldType.STRING, false),
-          new Field("value", FieldType.DOUBLE, false),
-          new Field("mean", FieldType.DOUBLE, false),
-          new Field("stddev", FieldType.DOUBLE, false),
-          new Field("z", FieldType.DOUBLE, false),
-          new Field("event_time", FieldType.TIMESTAMP, true),
-          new Field("rule", FieldType.STRING, false));
+    public static final RowSchema ALERT =
+            RowSchema.of(
+                    new Field("key", FieldType.STRING, false),
+                    new Field("value", FieldType.DOUBLE, false),
+                    new Field("mean", FieldType.DOUBLE, false),
+                    new Field("stddev", FieldType.DOUBLE, false),
+                    new Field("z", FieldType.DOUBLE, false),
+                    new Field("event_time", FieldType.TIMESTAMP, true),
+                    new Field("rule", FieldType.STRING, false));
 
-  static final OptionsSchema OPTIONS =
-      OptionsSchema.builder()
-          .required("key", OptionType.listOf(OptionType.STRING), "fields whose values form a statistics group")
-          .required("value", OptionType.STRING, "numeric field compared")
-          .optional("k", OptionType.DOUBLE, 3.0, "alert when |z| exceeds this")
-          .optional("min-count", OptionType.INT, 30L, "previous values needed before alerting")
-          .optional("state-ttl", OptionType.DURATION, Duration.ofDays(7), "a key's statistics expire after this long without an update (processing time)")
-          .optional("rule", OptionType.STRING, null, "rule name on alerts; defaults to the step id")
-          .build();
+    static final OptionsSchema OPTIONS =
+            OptionsSchema.builder()
+                    .required(
+                            "key",
+                            OptionType.listOf(OptionType.STRING),
+                            "fields whose values form a statistics group")
+                    .required("value", OptionType.STRING, "numeric field compared")
+                    .optional("k", OptionType.DOUBLE, 3.0, "alert when |z| exceeds this")
+                    .optional(
+                            "min-count",
+                            OptionType.INT,
+                            30L,
+                            "previous values needed before alerting")
+                    .optional(
+                            "state-ttl",
+                            OptionType.DURATION,
+                            Duration.ofDays(7),
+                            "a key's statistics expire after this long without an update (processing time)")
+                    .optional(
+                            "rule",
+                            OptionType.STRING,
+                            null,
+                            "rule name on alerts; defaults to the step id")
+                    .build();
 
-  @Override
-  public String identifier() {
-    return "zscore-alert";
-  }
-
-  @Override
-  public String description() {
-    return "Alerts on values far from their key's running mean (z-score over previous values).";
-  }
-
-  @Override
-  public OptionsSchema options() {
-    return OPTIONS;
-  }
-
-  @Override
-  public Shape shape() {
-    return Shape.BRANCH;
-  }
-
-  @Override
-  public RowSchema check(Options o, RowSchema input, Problems problems) {
-    KeyProjector.check(o, "key", input, problems);
-    String v = o.string("value");
-    if (v != null) {
-      Field f = input.field(v);
-      if (f == null) {
-        problems.add(o.pos("value"), o.path("value"), Suggest.unknown("field", v, input.names()));
-      } else if (!f.type().isNumeric()) {
-        problems.add(o.pos("value"), o.path("value"), "'" + v + "' is " + f.type().id() + "; the value must be numeric");
-      }
-    }
-    if (o.get("k") != null && o.doubleValue("k") <= 0) {
-      problems.add(o.pos("k"), o.path("k"), "k must be positive");
-    }
-    if (o.get("min-count") != null && o.longValue("min-count") < 1) {
-      problems.add(o.pos("min-count"), o.path("min-count"), "min-count must be at least 1");
-    }
-    if (o.duration("state-ttl") != null && o.duration("state-ttl").isZero()) {
-      problems.add(o.pos("state-ttl"), o.path("state-ttl"), "the state TTL must be positive");
-    }
-    return ALERT;
-  }
-
-  @Override
-  public StepResult apply(StepContext ctx, DataStream<EventRow> input) {
-    Options o = ctx.step().options();
-    RowSchema in = ctx.step().input();
-    List<String> key = o.list("key");
-    String rule = o.string("rule") != null ? o.string("rule") : ctx.step().id();
-    SingleOutputStreamOperator<EventRow> alerts =
-        input
-            .keyBy(KeyProjector.of(in, key), KeyProjector.keyType(in, key))
-            .process(
-                new ZScoreFunction(in.indexOf(o.string("value")), o.doubleValue("k"), o.longValue("min-count"), o.duration("state-ttl"), rule),
-                new EventRowTypeInfo(ALERT))
-            .uid(ctx.uid("zscore"))
-            .name(ctx.name("zscore-alert"));
-    return StepResult.of(alerts);
-  }
-
-  /**
-   * State: per key {@code [count, mean, m2]}. It is cleared when the TTL passes without an update;
-   * there is no end-of-key event to clear it sooner.
-   */
-  public static final class ZScoreFunction extends KeyedProcessFunction<EventRow, EventRow, EventRow> {
-    private final int valueIndex;
-    private final double k;
-    private final long minCount;
-    private final Duration ttl;
-    private final String rule;
-    private transient ValueState<double[]> stats;
-
-    public ZScoreFunction(int valueIndex, double k, long minCount, Duration ttl, String rule) {
-      this.valueIndex = valueIndex;
-      this.k = k;
-      this.minCount = minCount;
-      this.ttl = ttl;
-      this.rule = rule;
+    @Override
+    public String identifier() {
+        return "zscore-alert";
     }
 
     @Override
-    public void open(OpenContext openContext) {
-      ValueStateDescriptor<double[]> d =
-          new ValueStateDescriptor<>("zscore-stats", PrimitiveArrayTypeInfo.DOUBLE_PRIMITIVE_ARRAY_TYPE_INFO);
-      d.enableTimeToLive(
-          StateTtlConfig.newBuilder(ttl)
-              .setUpdateType(StateTtlConfig.UpdateType.OnCreateAndWrite)
-              .setStateVisibility(StateTtlConfig.StateVisibility.NeverReturnExpired)
-              .build());
-      stats = getRuntimeContext().getState(d);
+    public String description() {
+        return "Alerts on values far from their key's running mean (z-score over previous values).";
     }
 
     @Override
-    public void processElement(EventRow row, Context ctx, Collector<EventRow> out) throws Exception {
-      Object v = row.get(valueIndex);
-      if (v == null) {
-        return;
-      }
-      double x = ((Number) v).doubleValue();
-      double[] s = stats.value();
-      if (s == null) {
-        s = new double[3];
-      }
-      double n = s[0];
-      if (n >= minCount) {
-        double stddev = Math.sqrt(s[2] / n);
-        if (stddev > 0) {
-          double z = (x - s[1]) / stddev;
-          if (Math.abs(z) > k) {
-            out.collect(
-                new EventRow(
-                    new Object[] {keyText(ctx.getCurrentKey()), x, s[1], stddev, z, ctx.timestamp(), rule},
-                    null,
-                    row.origin(),
-                    row.configVersion()));
-          }
+    public OptionsSchema options() {
+        return OPTIONS;
+    }
+
+    @Override
+    public Shape shape() {
+        return Shape.BRANCH;
+    }
+
+    @Override
+    public RowSchema check(Options o, RowSchema input, Problems problems) {
+        KeyProjector.check(o, "key", input, problems);
+        String v = o.string("value");
+        if (v != null) {
+            Field f = input.field(v);
+            if (f == null) {
+                problems.add(
+                        o.pos("value"),
+                        o.path("value"),
+                        Suggest.unknown("field", v, input.names()));
+            } else if (!f.type().isNumeric()) {
+                problems.add(
+                        o.pos("value"),
+                        o.path("value"),
+                        "'" + v + "' is " + f.type().id() + "; the value must be numeric");
+            }
         }
-      }
-      n += 1;
-      double delta = x - s[1];
-      s[0] = n;
-      s[1] += delta / n;
-      s[2] += delta * (x - s[1]);
-      stats.update(s);
+        if (o.get("k") != null && o.doubleValue("k") <= 0) {
+            problems.add(o.pos("k"), o.path("k"), "k must be positive");
+        }
+        if (o.get("min-count") != null && o.longValue("min-count") < 1) {
+            problems.add(o.pos("min-count"), o.path("min-count"), "min-count must be at least 1");
+        }
+        if (o.duration("state-ttl") != null && o.duration("state-ttl").isZero()) {
+            problems.add(o.pos("state-ttl"), o.path("state-ttl"), "the state TTL must be positive");
+        }
+        return ALERT;
     }
 
-    static String keyText(EventRow key) {
-      if (key.arity() == 1) {
-        return String.valueOf(key.get(0));
-      }
-      StringJoiner j = new StringJoiner("|");
-      for (Object o : key.values()) {
-        j.add(String.valueOf(o));
-      }
-      return j.toString();
+    @Override
+    public StepResult apply(StepContext ctx, DataStream<EventRow> input) {
+        Options o = ctx.step().options();
+        RowSchema in = ctx.step().input();
+        List<String> key = o.list("key");
+        String rule = o.string("rule") != null ? o.string("rule") : ctx.step().id();
+        SingleOutputStreamOperator<EventRow> alerts =
+                input.keyBy(KeyProjector.of(in, key), KeyProjector.keyType(in, key))
+                        .process(
+                                new ZScoreFunction(
+                                        in.indexOf(o.string("value")),
+                                        o.doubleValue("k"),
+                                        o.longValue("min-count"),
+                                        o.duration("state-ttl"),
+                                        rule),
+                                new EventRowTypeInfo(ALERT))
+                        .uid(ctx.uid("zscore"))
+                        .name(ctx.name("zscore-alert"));
+        return StepResult.of(alerts);
     }
-  }
+
+    /**
+     * State: per key {@code [count, mean, m2]}. It is cleared when the TTL passes without an
+     * update; there is no end-of-key event to clear it sooner.
+     */
+    public static final class ZScoreFunction
+            extends KeyedProcessFunction<EventRow, EventRow, EventRow> {
+        private final int valueIndex;
+        private final double k;
+        private final long minCount;
+        private final Duration ttl;
+        private final String rule;
+        private transient ValueState<double[]> stats;
+
+        public ZScoreFunction(int valueIndex, double k, long minCount, Duration ttl, String rule) {
+            this.valueIndex = valueIndex;
+            this.k = k;
+            this.minCount = minCount;
+            this.ttl = ttl;
+            this.rule = rule;
+        }
+
+        @Override
+        public void open(OpenContext openContext) {
+            ValueStateDescriptor<double[]> d =
+                    new ValueStateDescriptor<>(
+                            "zscore-stats",
+                            PrimitiveArrayTypeInfo.DOUBLE_PRIMITIVE_ARRAY_TYPE_INFO);
+            d.enableTimeToLive(
+                    StateTtlConfig.newBuilder(ttl)
+                            .setUpdateType(StateTtlConfig.UpdateType.OnCreateAndWrite)
+                            .setStateVisibility(StateTtlConfig.StateVisibility.NeverReturnExpired)
+                            .build());
+            stats = getRuntimeContext().getState(d);
+        }
+
+        @Override
+        public void processElement(EventRow row, Context ctx, Collector<EventRow> out)
+                throws Exception {
+            Object v = row.get(valueIndex);
+            if (v == null) {
+                return;
+            }
+            double x = ((Number) v).doubleValue();
+            double[] s = stats.value();
+            if (s == null) {
+                s = new double[3];
+            }
+            double n = s[0];
+            if (n >= minCount) {
+                double stddev = Math.sqrt(s[2] / n);
+                if (stddev > 0) {
+                    double z = (x - s[1]) / stddev;
+                    if (Math.abs(z) > k) {
+                        out.collect(
+                                new EventRow(
+                                        new Object[] {
+                                            keyText(ctx.getCurrentKey()),
+                                            x,
+                                            s[1],
+                                            stddev,
+                                            z,
+                                            ctx.timestamp(),
+                                            rule
+                                        },
+                                        null,
+                                        row.origin(),
+                                        row.configVersion()));
+                    }
+                }
+            }
+            n += 1;
+            double delta = x - s[1];
+            s[0] = n;
+            s[1] += delta / n;
+            s[2] += delta * (x - s[1]);
+            stats.update(s);
+        }
+
+        static String keyText(EventRow key) {
+            if (key.arity() == 1) {
+                return String.valueOf(key.get(0));
+            }
+            StringJoiner j = new StringJoiner("|");
+            for (Object o : key.values()) {
+                j.add(String.valueOf(o));
+            }
+            return j.toString();
+        }
+    }
 }

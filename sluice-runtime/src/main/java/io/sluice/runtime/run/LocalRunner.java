@@ -24,94 +24,104 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  * progress line every couple of seconds, and returns the run's summary.
  */
 public final class LocalRunner {
-  /** How to run: where outputs go, progress cadence, web UI on or off, parallelism override. */
-  public record Options(
-      Path outputDir, Duration progressEvery, boolean webUi, Integer parallelism) {}
+    /** How to run: where outputs go, progress cadence, web UI on or off, parallelism override. */
+    public record Options(
+            Path outputDir, Duration progressEvery, boolean webUi, Integer parallelism) {}
 
-  private final PluginRegistry registry;
+    private final PluginRegistry registry;
 
-  public LocalRunner(PluginRegistry registry) {
-    this.registry = registry;
-  }
-
-  /** Flink settings every Sluice run uses: no Kryo fallback, fast accumulator reports. */
-  public static Map<String, String> baseConfig(Spec spec) {
-    Map<String, String> conf = new HashMap<>();
-    conf.put("pipeline.generic-types", "false");
-    conf.put("heartbeat.interval", "1000");
-    if (spec.runtime().restartAttempts() > 0) {
-      conf.put("restart-strategy.type", "fixed-delay");
-      conf.put("restart-strategy.fixed-delay.attempts", Integer.toString(spec.runtime().restartAttempts()));
-      conf.put("restart-strategy.fixed-delay.delay", "1 s");
-    } else {
-      conf.put("restart-strategy.type", "none");
+    public LocalRunner(PluginRegistry registry) {
+        this.registry = registry;
     }
-    return conf;
-  }
 
-  public RunSummary run(Spec spec, Path specDir, Options options, PrintStream log) throws Exception {
-    Map<String, String> conf = baseConfig(spec);
-    if (options.parallelism() != null) {
-      spec = spec.withParallelism(options.parallelism());
-    }
-    int parallelism = spec.runtime().parallelism();
-    conf.put("parallelism.default", Integer.toString(parallelism));
-    conf.put("taskmanager.numberOfTaskSlots", Integer.toString(parallelism));
-    StreamExecutionEnvironment env;
-    String web = null;
-    if (options.webUi()) {
-      int port = freePort();
-      conf.put("rest.port", Integer.toString(port));
-      conf.put("rest.bind-address", "127.0.0.1");
-      conf.put("rest.address", "127.0.0.1");
-      env = StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(Configuration.fromMap(conf));
-      web = "http://127.0.0.1:" + port;
-    } else {
-      env = StreamExecutionEnvironment.createLocalEnvironment(Configuration.fromMap(conf));
-    }
-    RunContext run = new RunContext(specDir, options.outputDir());
-    new JobComposer(registry, run).compose(spec, env);
-
-    long start = System.nanoTime();
-    JobClient client = env.executeAsync(spec.name());
-    if (web != null) {
-      log.println("Flink web UI: " + web + "   (open while the job runs)");
-    }
-    log.println("Outputs:      " + options.outputDir().toAbsolutePath());
-    long every = options.progressEvery().toMillis();
-    long previous = 0;
-    JobExecutionResult result;
-    while (true) {
-      try {
-        result = client.getJobExecutionResult().get(every, TimeUnit.MILLISECONDS);
-        break;
-      } catch (TimeoutException e) {
-        Map<String, Object> acc = accumulators(client);
-        if (acc != null) {
-          Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
-          log.println(RunSummary.progress(elapsed, acc, previous, every / 1000.0));
-          previous = RunSummary.asLong(acc.get(Counters.ROWS_IN));
+    /** Flink settings every Sluice run uses: no Kryo fallback, fast accumulator reports. */
+    public static Map<String, String> baseConfig(Spec spec) {
+        Map<String, String> conf = new HashMap<>();
+        conf.put("pipeline.generic-types", "false");
+        conf.put("heartbeat.interval", "1000");
+        if (spec.runtime().restartAttempts() > 0) {
+            conf.put("restart-strategy.type", "fixed-delay");
+            conf.put(
+                    "restart-strategy.fixed-delay.attempts",
+                    Integer.toString(spec.runtime().restartAttempts()));
+            conf.put("restart-strategy.fixed-delay.delay", "1 s");
+        } else {
+            conf.put("restart-strategy.type", "none");
         }
-      }
+        return conf;
     }
-    Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
-    return RunSummary.from(spec.name(), spec.hash(), elapsed, result.getAllAccumulatorResults(), options.outputDir());
-  }
 
-  private static Map<String, Object> accumulators(JobClient client) {
-    try {
-      return client.getAccumulators().get(1, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return null;
-    } catch (ExecutionException | TimeoutException | RuntimeException e) {
-      return null; // the job may be finishing; the next line or the summary will tell
-    }
-  }
+    public RunSummary run(Spec spec, Path specDir, Options options, PrintStream log)
+            throws Exception {
+        Map<String, String> conf = baseConfig(spec);
+        if (options.parallelism() != null) {
+            spec = spec.withParallelism(options.parallelism());
+        }
+        int parallelism = spec.runtime().parallelism();
+        conf.put("parallelism.default", Integer.toString(parallelism));
+        conf.put("taskmanager.numberOfTaskSlots", Integer.toString(parallelism));
+        StreamExecutionEnvironment env;
+        String web = null;
+        if (options.webUi()) {
+            int port = freePort();
+            conf.put("rest.port", Integer.toString(port));
+            conf.put("rest.bind-address", "127.0.0.1");
+            conf.put("rest.address", "127.0.0.1");
+            env =
+                    StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(
+                            Configuration.fromMap(conf));
+            web = "http://127.0.0.1:" + port;
+        } else {
+            env = StreamExecutionEnvironment.createLocalEnvironment(Configuration.fromMap(conf));
+        }
+        RunContext run = new RunContext(specDir, options.outputDir());
+        new JobComposer(registry, run).compose(spec, env);
 
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
+        long start = System.nanoTime();
+        JobClient client = env.executeAsync(spec.name());
+        if (web != null) {
+            log.println("Flink web UI: " + web + "   (open while the job runs)");
+        }
+        log.println("Outputs:      " + options.outputDir().toAbsolutePath());
+        long every = options.progressEvery().toMillis();
+        long previous = 0;
+        JobExecutionResult result;
+        while (true) {
+            try {
+                result = client.getJobExecutionResult().get(every, TimeUnit.MILLISECONDS);
+                break;
+            } catch (TimeoutException e) {
+                Map<String, Object> acc = accumulators(client);
+                if (acc != null) {
+                    Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
+                    log.println(RunSummary.progress(elapsed, acc, previous, every / 1000.0));
+                    previous = RunSummary.asLong(acc.get(Counters.ROWS_IN));
+                }
+            }
+        }
+        Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
+        return RunSummary.from(
+                spec.name(),
+                spec.hash(),
+                elapsed,
+                result.getAllAccumulatorResults(),
+                options.outputDir());
     }
-  }
+
+    private static Map<String, Object> accumulators(JobClient client) {
+        try {
+            return client.getAccumulators().get(1, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        } catch (ExecutionException | TimeoutException | RuntimeException e) {
+            return null; // the job may be finishing; the next line or the summary will tell
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
 }

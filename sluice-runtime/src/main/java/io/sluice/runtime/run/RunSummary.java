@@ -9,88 +9,123 @@ import java.util.TreeMap;
 
 /** What a finished run did, from the job's accumulators. */
 public record RunSummary(
-    String job,
-    String specHash,
-    Duration duration,
-    long rowsIn,
-    long accepted,
-    long filtered,
-    Map<String, Long> deadLettersByReason,
-    Map<String, Long> recordsBySink,
-    Path outputDir) {
+        String job,
+        String specHash,
+        Duration duration,
+        long rowsIn,
+        long accepted,
+        long filtered,
+        Map<String, Long> deadLettersByReason,
+        Map<String, Long> recordsBySink,
+        Path outputDir) {
 
-  public long deadLetters() {
-    return deadLettersByReason.values().stream().mapToLong(Long::longValue).sum();
-  }
-
-  /** Every input row is either accepted or a dead letter; anything else is a bug worth showing. */
-  public boolean balanced() {
-    return rowsIn == accepted + deadLetters();
-  }
-
-  public static RunSummary from(
-      String job, String specHash, Duration duration, Map<String, Object> acc, Path outputDir) {
-    Map<String, Long> dead = new TreeMap<>();
-    Map<String, Long> out = new TreeMap<>();
-    for (Map.Entry<String, Object> e : acc.entrySet()) {
-      if (e.getKey().startsWith(Counters.DEAD_PREFIX)) {
-        dead.put(e.getKey().substring(Counters.DEAD_PREFIX.length()), asLong(e.getValue()));
-      } else if (e.getKey().startsWith(Counters.OUT_PREFIX)) {
-        out.put(e.getKey().substring(Counters.OUT_PREFIX.length()), asLong(e.getValue()));
-      }
+    public long deadLetters() {
+        return deadLettersByReason.values().stream().mapToLong(Long::longValue).sum();
     }
-    return new RunSummary(
-        job,
-        specHash,
-        duration,
-        asLong(acc.get(Counters.ROWS_IN)),
-        asLong(acc.get(Counters.ACCEPTED)),
-        asLong(acc.get(Counters.FILTERED)),
-        dead,
-        out,
-        outputDir);
-  }
 
-  static long asLong(Object o) {
-    return o instanceof Number n ? n.longValue() : 0L;
-  }
+    /**
+     * Every input row is either accepted or a dead letter; anything else is a bug worth showing.
+     */
+    public boolean balanced() {
+        return rowsIn == accepted + deadLetters();
+    }
 
-  public String render() {
-    StringBuilder sb = new StringBuilder();
-    double secs = Math.max(duration.toMillis(), 1) / 1000.0;
-    sb.append(String.format(Locale.ROOT, "Finished %s (spec %s) in %.1f s%n", job, specHash, secs));
-    sb.append(String.format(Locale.ROOT, "  rows in       %,12d  = accepted %,d + dead letters %,d%s%n",
-        rowsIn, accepted, deadLetters(), balanced() ? "" : "   (MISMATCH: " + (rowsIn - accepted - deadLetters()) + " rows unaccounted)"));
-    if (filtered > 0) {
-      sb.append(String.format(Locale.ROOT, "  filtered out  %,12d  (accepted, then dropped by a filter step)%n", filtered));
+    public static RunSummary from(
+            String job,
+            String specHash,
+            Duration duration,
+            Map<String, Object> acc,
+            Path outputDir) {
+        Map<String, Long> dead = new TreeMap<>();
+        Map<String, Long> out = new TreeMap<>();
+        for (Map.Entry<String, Object> e : acc.entrySet()) {
+            if (e.getKey().startsWith(Counters.DEAD_PREFIX)) {
+                dead.put(e.getKey().substring(Counters.DEAD_PREFIX.length()), asLong(e.getValue()));
+            } else if (e.getKey().startsWith(Counters.OUT_PREFIX)) {
+                out.put(e.getKey().substring(Counters.OUT_PREFIX.length()), asLong(e.getValue()));
+            }
+        }
+        return new RunSummary(
+                job,
+                specHash,
+                duration,
+                asLong(acc.get(Counters.ROWS_IN)),
+                asLong(acc.get(Counters.ACCEPTED)),
+                asLong(acc.get(Counters.FILTERED)),
+                dead,
+                out,
+                outputDir);
     }
-    sb.append(String.format(Locale.ROOT, "  throughput    %,12.0f  rows/s%n", rowsIn / secs));
-    sb.append("  outputs");
-    if (outputDir != null) {
-      sb.append(" (under ").append(outputDir).append(")");
-    }
-    sb.append(":\n");
-    recordsBySink.forEach((k, v) -> sb.append(String.format(Locale.ROOT, "    %-22s %,10d records%n", k, v)));
-    if (!deadLettersByReason.isEmpty()) {
-      sb.append("  dead letters by reason:\n");
-      deadLettersByReason.forEach((k, v) -> sb.append(String.format(Locale.ROOT, "    %-22s %,10d%n", k, v)));
-    }
-    return sb.toString();
-  }
 
-  /** One progress line from a running job's accumulators. */
-  public static String progress(Duration elapsed, Map<String, Object> acc, long previousRowsIn, double intervalSeconds) {
-    long in = asLong(acc.get(Counters.ROWS_IN));
-    long dead = acc.entrySet().stream().filter(e -> e.getKey().startsWith(Counters.DEAD_PREFIX)).mapToLong(e -> asLong(e.getValue())).sum();
-    Object wm = acc.get(Counters.WATERMARK);
-    String watermark = wm instanceof Long l && l > Long.MIN_VALUE && l < Long.MAX_VALUE ? ValueParser.iso(l) : "-";
-    return String.format(
-        Locale.ROOT,
-        "[%6.1fs] rows in %,d (%,.0f/s) · dead letters %,d · watermark %s",
-        elapsed.toMillis() / 1000.0,
-        in,
-        (in - previousRowsIn) / intervalSeconds,
-        dead,
-        watermark);
-  }
+    static long asLong(Object o) {
+        return o instanceof Number n ? n.longValue() : 0L;
+    }
+
+    public String render() {
+        StringBuilder sb = new StringBuilder();
+        double secs = Math.max(duration.toMillis(), 1) / 1000.0;
+        sb.append(
+                String.format(
+                        Locale.ROOT, "Finished %s (spec %s) in %.1f s%n", job, specHash, secs));
+        sb.append(
+                String.format(
+                        Locale.ROOT,
+                        "  rows in       %,12d  = accepted %,d + dead letters %,d%s%n",
+                        rowsIn,
+                        accepted,
+                        deadLetters(),
+                        balanced()
+                                ? ""
+                                : "   (MISMATCH: "
+                                        + (rowsIn - accepted - deadLetters())
+                                        + " rows unaccounted)"));
+        if (filtered > 0) {
+            sb.append(
+                    String.format(
+                            Locale.ROOT,
+                            "  filtered out  %,12d  (accepted, then dropped by a filter step)%n",
+                            filtered));
+        }
+        sb.append(String.format(Locale.ROOT, "  throughput    %,12.0f  rows/s%n", rowsIn / secs));
+        sb.append("  outputs");
+        if (outputDir != null) {
+            sb.append(" (under ").append(outputDir).append(")");
+        }
+        sb.append(":\n");
+        recordsBySink.forEach(
+                (k, v) -> sb.append(String.format(Locale.ROOT, "    %-22s %,10d records%n", k, v)));
+        if (!deadLettersByReason.isEmpty()) {
+            sb.append("  dead letters by reason:\n");
+            deadLettersByReason.forEach(
+                    (k, v) -> sb.append(String.format(Locale.ROOT, "    %-22s %,10d%n", k, v)));
+        }
+        return sb.toString();
+    }
+
+    /** One progress line from a running job's accumulators. */
+    public static String progress(
+            Duration elapsed,
+            Map<String, Object> acc,
+            long previousRowsIn,
+            double intervalSeconds) {
+        long in = asLong(acc.get(Counters.ROWS_IN));
+        long dead =
+                acc.entrySet().stream()
+                        .filter(e -> e.getKey().startsWith(Counters.DEAD_PREFIX))
+                        .mapToLong(e -> asLong(e.getValue()))
+                        .sum();
+        Object wm = acc.get(Counters.WATERMARK);
+        String watermark =
+                wm instanceof Long l && l > Long.MIN_VALUE && l < Long.MAX_VALUE
+                        ? ValueParser.iso(l)
+                        : "-";
+        return String.format(
+                Locale.ROOT,
+                "[%6.1fs] rows in %,d (%,.0f/s) · dead letters %,d · watermark %s",
+                elapsed.toMillis() / 1000.0,
+                in,
+                (in - previousRowsIn) / intervalSeconds,
+                dead,
+                watermark);
+    }
 }

@@ -8,38 +8,38 @@ import org.apache.flink.api.common.accumulators.SimpleAccumulator;
  * seen; merging takes the lowest across tasks (as Flink does), ignoring tasks that saw none yet.
  */
 public final class WatermarkAccumulator implements SimpleAccumulator<Long> {
-  private static final long serialVersionUID = 1L;
-  private long value = Long.MIN_VALUE;
+    private static final long serialVersionUID = 1L;
+    private long value = Long.MIN_VALUE;
 
-  @Override
-  public void add(Long v) {
-    value = Math.max(value, v);
-  }
-
-  @Override
-  public Long getLocalValue() {
-    return value;
-  }
-
-  @Override
-  public void resetLocal() {
-    value = Long.MIN_VALUE;
-  }
-
-  @Override
-  public void merge(Accumulator<Long, Long> other) {
-    long o = other.getLocalValue();
-    if (value == Long.MIN_VALUE) {
-      value = o;
-    } else if (o != Long.MIN_VALUE) {
-      value = Math.min(value, o);
+    @Override
+    public void add(Long v) {
+        value = Math.max(value, v);
     }
-  }
 
-  @Override
-  public Accumulator<Long, Long> clone() {
-    WatermarkAccumulator c = new WatermarkAccumulator();
-    c.value = value;
-    return c;
-  }
+    @Override
+    public Long getLocalValue() {
+        return value;
+    }
+
+    @Override
+    public void resetLocal() {
+        value = Long.MIN_VALUE;
+    }
+
+    @Override
+    public void merge(Accumulator<Long, Long> other) {
+        long o = other.getLocalValue();
+        if (value == Long.MIN_VALUE) {
+            value = o;
+        } else if (o != Long.MIN_VALUE) {
+            value = Math.min(value, o);
+        }
+    }
+
+    @Override
+    public Accumulator<Long, Long> clone() {
+        WatermarkAccumulator c = new WatermarkAccumulator();
+        c.value = value;
+        return c;
+    }
 }

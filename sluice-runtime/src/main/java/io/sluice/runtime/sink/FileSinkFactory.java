@@ -16,84 +16,93 @@ import org.apache.flink.api.connector.sink2.SinkWriter;
 import org.apache.flink.api.connector.sink2.WriterInitContext;
 
 /**
- * {@code file}: JSON lines, one folder per sink under the run's output folder, one
- * {@code part-N.jsonl} per parallel writer. A run replaces the folder's previous parts.
+ * {@code file}: JSON lines, one folder per sink under the run's output folder, one {@code
+ * part-N.jsonl} per parallel writer. A run replaces the folder's previous parts.
  */
 public final class FileSinkFactory implements SinkFactory {
-  static final OptionsSchema OPTIONS =
-      OptionsSchema.builder()
-          .optional("path", OptionType.STRING, null, "folder relative to the run's output folder; defaults to the sink id")
-          .build();
+    static final OptionsSchema OPTIONS =
+            OptionsSchema.builder()
+                    .optional(
+                            "path",
+                            OptionType.STRING,
+                            null,
+                            "folder relative to the run's output folder; defaults to the sink id")
+                    .build();
 
-  @Override
-  public String identifier() {
-    return "file";
-  }
-
-  @Override
-  public String description() {
-    return "Writes JSON lines into a folder of part files.";
-  }
-
-  @Override
-  public OptionsSchema options() {
-    return OPTIONS;
-  }
-
-  /** The folder a file sink writes to for this run. */
-  public static Path folder(SinkSpec spec, RunContext run) {
-    String p = spec.options().string("path");
-    return run.outputDir().resolve(p == null ? spec.id() : p);
-  }
-
-  @Override
-  public Sink<byte[]> create(SinkSpec spec, RunContext run) {
-    Path dir = folder(spec, run);
-    try {
-      Files.createDirectories(dir);
-      try (Stream<Path> old = Files.list(dir)) {
-        for (Path p : old.filter(f -> f.getFileName().toString().startsWith("part-")).toList()) {
-          Files.delete(p);
-        }
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("sink '" + spec.id() + "': cannot prepare " + dir + ": " + e.getMessage(), e);
-    }
-    return new JsonLinesSink(dir.toAbsolutePath().toString());
-  }
-
-  /** Writes each record and a newline to {@code part-<subtask>.jsonl}. */
-  public static final class JsonLinesSink implements Sink<byte[]> {
-    private static final long serialVersionUID = 1L;
-    private final String dir;
-
-    public JsonLinesSink(String dir) {
-      this.dir = dir;
+    @Override
+    public String identifier() {
+        return "file";
     }
 
     @Override
-    public SinkWriter<byte[]> createWriter(WriterInitContext context) throws IOException {
-      Path d = Path.of(dir);
-      Files.createDirectories(d);
-      int subtask = context.getTaskInfo().getIndexOfThisSubtask();
-      OutputStream out = new BufferedOutputStream(Files.newOutputStream(d.resolve("part-" + subtask + ".jsonl")), 1 << 16);
-      return new SinkWriter<>() {
-        @Override
-        public void write(byte[] element, Context ctx) throws IOException {
-          out.write(element);
-          out.write('\n');
-        }
-
-        @Override
-        public void flush(boolean endOfInput) throws IOException {
-          out.flush();
-        }
-
-        @Override
-        public void close() throws IOException {
-          out.close();
-        }
-      };
+    public String description() {
+        return "Writes JSON lines into a folder of part files.";
     }
-  }
+
+    @Override
+    public OptionsSchema options() {
+        return OPTIONS;
+    }
+
+    /** The folder a file sink writes to for this run. */
+    public static Path folder(SinkSpec spec, RunContext run) {
+        String p = spec.options().string("path");
+        return run.outputDir().resolve(p == null ? spec.id() : p);
+    }
+
+    @Override
+    public Sink<byte[]> create(SinkSpec spec, RunContext run) {
+        Path dir = folder(spec, run);
+        try {
+            Files.createDirectories(dir);
+            try (Stream<Path> old = Files.list(dir)) {
+                for (Path p :
+                        old.filter(f -> f.getFileName().toString().startsWith("part-")).toList()) {
+                    Files.delete(p);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(
+                    "sink '" + spec.id() + "': cannot prepare " + dir + ": " + e.getMessage(), e);
+        }
+        return new JsonLinesSink(dir.toAbsolutePath().toString());
+    }
+
+    /** Writes each record and a newline to {@code part-<subtask>.jsonl}. */
+    public static final class JsonLinesSink implements Sink<byte[]> {
+        private static final long serialVersionUID = 1L;
+        private final String dir;
+
+        public JsonLinesSink(String dir) {
+            this.dir = dir;
+        }
+
+        @Override
+        public SinkWriter<byte[]> createWriter(WriterInitContext context) throws IOException {
+            Path d = Path.of(dir);
+            Files.createDirectories(d);
+            int subtask = context.getTaskInfo().getIndexOfThisSubtask();
+            OutputStream out =
+                    new BufferedOutputStream(
+                            Files.newOutputStream(d.resolve("part-" + subtask + ".jsonl")),
+                            1 << 16);
+            return new SinkWriter<>() {
+                @Override
+                public void write(byte[] element, Context ctx) throws IOException {
+                    out.write(element);
+                    out.write('\n');
+                }
+
+                @Override
+                public void flush(boolean endOfInput) throws IOException {
+                    out.flush();
+                }
+
+                @Override
+                public void close() throws IOException {
+                    out.close();
+                }
+            };
+        }
+    }
 }

@@ -18,77 +18,79 @@ import org.apache.flink.api.common.functions.RichMapFunction;
 
 /**
  * Writes a row as one JSON object: its fields by name (timestamps as ISO-8601 UTC, non-finite
- * numbers as null), then the stamps every output carries: {@code spec_hash} and
- * {@code config_version}. Counts records per sink, and dead letters per reason.
+ * numbers as null), then the stamps every output carries: {@code spec_hash} and {@code
+ * config_version}. Counts records per sink, and dead letters per reason.
  */
 public final class JsonEncoder extends RichMapFunction<EventRow, byte[]> {
-  private static final JsonFactory JSON = new JsonFactory();
+    private static final JsonFactory JSON = new JsonFactory();
 
-  private final String[] names;
-  private final FieldType[] types;
-  private final String specHash;
-  private final String sinkId;
-  private final boolean deadLetters;
-  private transient ByteArrayBuilder buffer;
-  private transient LongCounter records;
+    private final String[] names;
+    private final FieldType[] types;
+    private final String specHash;
+    private final String sinkId;
+    private final boolean deadLetters;
+    private transient ByteArrayBuilder buffer;
+    private transient LongCounter records;
 
-  public JsonEncoder(RowSchema schema, String specHash, String sinkId) {
-    this.names = schema.fields().stream().map(Field::name).toArray(String[]::new);
-    this.types = schema.fields().stream().map(Field::type).toArray(FieldType[]::new);
-    this.specHash = specHash;
-    this.sinkId = sinkId;
-    this.deadLetters = schema.equals(DeadLetters.SCHEMA);
-  }
-
-  @Override
-  public void open(OpenContext openContext) {
-    buffer = new ByteArrayBuilder(512);
-    records = getRuntimeContext().getLongCounter(Counters.OUT_PREFIX + sinkId);
-  }
-
-  @Override
-  public byte[] map(EventRow row) throws IOException {
-    records.add(1);
-    if (deadLetters) {
-      getRuntimeContext().getLongCounter(Counters.DEAD_PREFIX + DeadLetters.reason(row)).add(1);
+    public JsonEncoder(RowSchema schema, String specHash, String sinkId) {
+        this.names = schema.fields().stream().map(Field::name).toArray(String[]::new);
+        this.types = schema.fields().stream().map(Field::type).toArray(FieldType[]::new);
+        this.specHash = specHash;
+        this.sinkId = sinkId;
+        this.deadLetters = schema.equals(DeadLetters.SCHEMA);
     }
-    return encode(row);
-  }
 
-  /** The JSON bytes of {@code row}; usable outside Flink (tests, tools). */
-  public byte[] encode(EventRow row) throws IOException {
-    if (buffer == null) {
-      buffer = new ByteArrayBuilder(512);
+    @Override
+    public void open(OpenContext openContext) {
+        buffer = new ByteArrayBuilder(512);
+        records = getRuntimeContext().getLongCounter(Counters.OUT_PREFIX + sinkId);
     }
-    buffer.reset();
-    try (JsonGenerator g = JSON.createGenerator(buffer, JsonEncoding.UTF8)) {
-      g.writeStartObject();
-      for (int i = 0; i < names.length; i++) {
-        g.writeFieldName(names[i]);
-        Object v = row.get(i);
-        if (v == null) {
-          g.writeNull();
-          continue;
+
+    @Override
+    public byte[] map(EventRow row) throws IOException {
+        records.add(1);
+        if (deadLetters) {
+            getRuntimeContext()
+                    .getLongCounter(Counters.DEAD_PREFIX + DeadLetters.reason(row))
+                    .add(1);
         }
-        switch (types[i]) {
-          case STRING -> g.writeString((String) v);
-          case LONG -> g.writeNumber((Long) v);
-          case TIMESTAMP -> g.writeString(ValueParser.iso((Long) v));
-          case BOOLEAN -> g.writeBoolean((Boolean) v);
-          case DOUBLE -> {
-            double d = (Double) v;
-            if (Double.isFinite(d)) {
-              g.writeNumber(d);
-            } else {
-              g.writeNull();
+        return encode(row);
+    }
+
+    /** The JSON bytes of {@code row}; usable outside Flink (tests, tools). */
+    public byte[] encode(EventRow row) throws IOException {
+        if (buffer == null) {
+            buffer = new ByteArrayBuilder(512);
+        }
+        buffer.reset();
+        try (JsonGenerator g = JSON.createGenerator(buffer, JsonEncoding.UTF8)) {
+            g.writeStartObject();
+            for (int i = 0; i < names.length; i++) {
+                g.writeFieldName(names[i]);
+                Object v = row.get(i);
+                if (v == null) {
+                    g.writeNull();
+                    continue;
+                }
+                switch (types[i]) {
+                    case STRING -> g.writeString((String) v);
+                    case LONG -> g.writeNumber((Long) v);
+                    case TIMESTAMP -> g.writeString(ValueParser.iso((Long) v));
+                    case BOOLEAN -> g.writeBoolean((Boolean) v);
+                    case DOUBLE -> {
+                        double d = (Double) v;
+                        if (Double.isFinite(d)) {
+                            g.writeNumber(d);
+                        } else {
+                            g.writeNull();
+                        }
+                    }
+                }
             }
-          }
+            g.writeStringField("spec_hash", specHash);
+            g.writeNumberField("config_version", row.configVersion());
+            g.writeEndObject();
         }
-      }
-      g.writeStringField("spec_hash", specHash);
-      g.writeNumberField("config_version", row.configVersion());
-      g.writeEndObject();
+        return buffer.toByteArray();
     }
-    return buffer.toByteArray();
-  }
 }

@@ -8,10 +8,10 @@ import org.apache.flink.api.connector.sink2.Sink;
 
 /** A sink type's Flink binding: a Sink V2 of encoded records (one JSON document each). */
 public interface SinkFactory extends PluginDescriptor {
-  @Override
-  default PluginKind kind() {
-    return PluginKind.SINK;
-  }
+    @Override
+    default PluginKind kind() {
+        return PluginKind.SINK;
+    }
 
-  Sink<byte[]> create(SinkSpec spec, RunContext run);
+    Sink<byte[]> create(SinkSpec spec, RunContext run);
 }

@@ -3,13 +3,13 @@ package io.sluice.runtime.source;
 import io.sluice.runtime.compose.RunContext;
 import io.sluice.runtime.row.EventRow;
 import io.sluice.runtime.row.EventRowTypeInfo;
+import io.sluice.spec.SpecLoader;
 import io.sluice.spec.model.RowSchema;
 import io.sluice.spec.model.Spec.SourceSpec;
 import io.sluice.spec.options.OptionType;
 import io.sluice.spec.options.Options;
 import io.sluice.spec.options.OptionsSchema;
 import io.sluice.spec.problem.Problems;
-import io.sluice.spec.SpecLoader;
 import java.time.LocalDateTime;
 import java.time.ZoneId;
 import java.time.format.DateTimeParseException;
@@ -22,129 +22,171 @@ import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 /**
- * {@code generator}: deterministic synthetic input from a seed and a count, as CSV lines, so a
- * spec runs with nothing to download. Profile {@code taxi-trips}: Chicago Taxi Trips columns.
+ * {@code generator}: deterministic synthetic input from a seed and a count, as CSV lines, so a spec
+ * runs with nothing to download. Profile {@code taxi-trips}: Chicago Taxi Trips columns.
  */
 public final class GeneratorSourceFactory implements SourceFactory, SpecLoader.SourceCheck {
-  static final OptionsSchema OPTIONS =
-      OptionsSchema.builder()
-          .optional("profile", OptionType.oneOf("taxi-trips"), "taxi-trips", "what to generate")
-          .optional("count", OptionType.INT, 100_000L, "rows to generate")
-          .optional("seed", OptionType.INT, 42L, "random seed; the same seed gives the same rows")
-          .optional("start", OptionType.STRING, "2024-01-01T00:00:00", "event time of the first row (local time, America/Chicago)")
-          .optional("interval", OptionType.DURATION, java.time.Duration.ofMillis(400), "mean event-time spacing between rows")
-          .optional("dirty-share", OptionType.DOUBLE, 0.01, "share of rows broken in one of several ways")
-          .optional("late-share", OptionType.DOUBLE, 0.002, "share of rows arriving over an hour late")
-          .optional("rows-per-second", OptionType.INT, null, "throttle (default: as fast as possible)")
-          .build();
+    static final OptionsSchema OPTIONS =
+            OptionsSchema.builder()
+                    .optional(
+                            "profile",
+                            OptionType.oneOf("taxi-trips"),
+                            "taxi-trips",
+                            "what to generate")
+                    .optional("count", OptionType.INT, 100_000L, "rows to generate")
+                    .optional(
+                            "seed",
+                            OptionType.INT,
+                            42L,
+                            "random seed; the same seed gives the same rows")
+                    .optional(
+                            "start",
+                            OptionType.STRING,
+                            "2024-01-01T00:00:00",
+                            "event time of the first row (local time, America/Chicago)")
+                    .optional(
+                            "interval",
+                            OptionType.DURATION,
+                            java.time.Duration.ofMillis(400),
+                            "mean event-time spacing between rows")
+                    .optional(
+                            "dirty-share",
+                            OptionType.DOUBLE,
+                            0.01,
+                            "share of rows broken in one of several ways")
+                    .optional(
+                            "late-share",
+                            OptionType.DOUBLE,
+                            0.002,
+                            "share of rows arriving over an hour late")
+                    .optional(
+                            "rows-per-second",
+                            OptionType.INT,
+                            null,
+                            "throttle (default: as fast as possible)")
+                    .build();
 
-  @Override
-  public String identifier() {
-    return "generator";
-  }
-
-  @Override
-  public String description() {
-    return "Deterministic synthetic rows (taxi trips) from a seed and a count.";
-  }
-
-  @Override
-  public OptionsSchema options() {
-    return OPTIONS;
-  }
-
-  @Override
-  public void check(Options o, Problems problems) {
-    if (o.string("start") != null) {
-      try {
-        LocalDateTime.parse(o.string("start"));
-      } catch (DateTimeParseException e) {
-        problems.add(o.pos("start"), o.path("start"), "expected a local date-time like 2024-01-01T00:00:00");
-      }
-    }
-    for (String share : List.of("dirty-share", "late-share")) {
-      Double d = o.doubleOrNull(share);
-      if (d != null && (d < 0 || d > 1)) {
-        problems.add(o.pos(share), o.path(share), "a share is between 0 and 1");
-      }
-    }
-    if (o.longOrNull("count") != null && o.longValue("count") < 0) {
-      problems.add(o.pos("count"), o.path("count"), "the count cannot be negative");
-    }
-  }
-
-  @Override
-  public List<String> csvHeader(SourceSpec spec, RunContext run) {
-    return TaxiTrips.HEADER;
-  }
-
-  @Override
-  public DataStream<EventRow> create(StreamExecutionEnvironment env, SourceSpec spec, RunContext run) {
-    Options o = spec.options();
-    long count = o.longValue("count");
-    long start =
-        LocalDateTime.parse(o.string("start")).atZone(ZoneId.of("America/Chicago")).toInstant().toEpochMilli();
-    TaxiTrips trips =
-        new TaxiTrips(o.longValue("seed"), start, o.duration("interval").toMillis(), o.doubleValue("dirty-share"), o.doubleValue("late-share"));
-    GeneratorFunction<Long, EventRow> fn = new Interleaved(trips, spec.id(), count);
-    String id = spec.id();
-    RateLimiterStrategy rate =
-        o.longOrNull("rows-per-second") == null
-            ? RateLimiterStrategy.noOp()
-            : RateLimiterStrategy.perSecond(o.longValue("rows-per-second"));
-    DataGeneratorSource<EventRow> source =
-        new DataGeneratorSource<>(fn, count, rate, new EventRowTypeInfo(new RowSchema(List.of())));
-    return env.fromSource(source, WatermarkStrategy.noWatermarks(), id + " (generator)").uid(id + ".source");
-  }
-
-  /**
-   * Deals rows to source tasks like cards: of p tasks, task i emits rows i, i + p, i + 2p, ...
-   * {@link DataGeneratorSource} gives each task one contiguous range of sequence numbers; mapping
-   * them this way keeps every task near the same event time, so watermarks advance together and
-   * windows do not wait for one task to catch up with another.
-   */
-  public static final class Interleaved implements GeneratorFunction<Long, EventRow> {
-    private final TaxiTrips trips;
-    private final String id;
-    private final long count;
-    private transient int tasks;
-
-    Interleaved(TaxiTrips trips, String id, long count) {
-      this.trips = trips;
-      this.id = id;
-      this.count = count;
+    @Override
+    public String identifier() {
+        return "generator";
     }
 
     @Override
-    public void open(org.apache.flink.api.connector.source.SourceReaderContext context) {
-      tasks = context.currentParallelism();
+    public String description() {
+        return "Deterministic synthetic rows (taxi trips) from a seed and a count.";
     }
 
     @Override
-    public EventRow map(Long sequence) {
-      long row = row(sequence, count, tasks == 0 ? 1 : tasks);
-      return new EventRow(new Object[0], trips.line(row), id + ":" + (row + 1), 0L);
+    public OptionsSchema options() {
+        return OPTIONS;
+    }
+
+    @Override
+    public void check(Options o, Problems problems) {
+        if (o.string("start") != null) {
+            try {
+                LocalDateTime.parse(o.string("start"));
+            } catch (DateTimeParseException e) {
+                problems.add(
+                        o.pos("start"),
+                        o.path("start"),
+                        "expected a local date-time like 2024-01-01T00:00:00");
+            }
+        }
+        for (String share : List.of("dirty-share", "late-share")) {
+            Double d = o.doubleOrNull(share);
+            if (d != null && (d < 0 || d > 1)) {
+                problems.add(o.pos(share), o.path(share), "a share is between 0 and 1");
+            }
+        }
+        if (o.longOrNull("count") != null && o.longValue("count") < 0) {
+            problems.add(o.pos("count"), o.path("count"), "the count cannot be negative");
+        }
+    }
+
+    @Override
+    public List<String> csvHeader(SourceSpec spec, RunContext run) {
+        return TaxiTrips.HEADER;
+    }
+
+    @Override
+    public DataStream<EventRow> create(
+            StreamExecutionEnvironment env, SourceSpec spec, RunContext run) {
+        Options o = spec.options();
+        long count = o.longValue("count");
+        long start =
+                LocalDateTime.parse(o.string("start"))
+                        .atZone(ZoneId.of("America/Chicago"))
+                        .toInstant()
+                        .toEpochMilli();
+        TaxiTrips trips =
+                new TaxiTrips(
+                        o.longValue("seed"),
+                        start,
+                        o.duration("interval").toMillis(),
+                        o.doubleValue("dirty-share"),
+                        o.doubleValue("late-share"));
+        GeneratorFunction<Long, EventRow> fn = new Interleaved(trips, spec.id(), count);
+        String id = spec.id();
+        RateLimiterStrategy rate =
+                o.longOrNull("rows-per-second") == null
+                        ? RateLimiterStrategy.noOp()
+                        : RateLimiterStrategy.perSecond(o.longValue("rows-per-second"));
+        DataGeneratorSource<EventRow> source =
+                new DataGeneratorSource<>(
+                        fn, count, rate, new EventRowTypeInfo(new RowSchema(List.of())));
+        return env.fromSource(source, WatermarkStrategy.noWatermarks(), id + " (generator)")
+                .uid(id + ".source");
     }
 
     /**
-     * The row for sequence number {@code k} when [0, n) is split into p contiguous ranges, the
-     * first n mod p of them one longer (as NumberSequenceSource splits): the j-th number of range
-     * i becomes row j·p + i, a bijection onto [0, n).
+     * Deals rows to source tasks like cards: of p tasks, task i emits rows i, i + p, i + 2p, ...
+     * {@link DataGeneratorSource} gives each task one contiguous range of sequence numbers; mapping
+     * them this way keeps every task near the same event time, so watermarks advance together and
+     * windows do not wait for one task to catch up with another.
      */
-    public static long row(long k, long n, int p) {
-      long q = n / p;
-      long rem = n % p;
-      long i;
-      long j;
-      if (k < rem * (q + 1)) {
-        i = k / (q + 1);
-        j = k % (q + 1);
-      } else {
-        long rest = k - rem * (q + 1);
-        i = rem + rest / q;
-        j = rest % q;
-      }
-      return j * p + i;
+    public static final class Interleaved implements GeneratorFunction<Long, EventRow> {
+        private final TaxiTrips trips;
+        private final String id;
+        private final long count;
+        private transient int tasks;
+
+        Interleaved(TaxiTrips trips, String id, long count) {
+            this.trips = trips;
+            this.id = id;
+            this.count = count;
+        }
+
+        @Override
+        public void open(org.apache.flink.api.connector.source.SourceReaderContext context) {
+            tasks = context.currentParallelism();
+        }
+
+        @Override
+        public EventRow map(Long sequence) {
+            long row = row(sequence, count, tasks == 0 ? 1 : tasks);
+            return new EventRow(new Object[0], trips.line(row), id + ":" + (row + 1), 0L);
+        }
+
+        /**
+         * The row for sequence number {@code k} when [0, n) is split into p contiguous ranges, the
+         * first n mod p of them one longer (as NumberSequenceSource splits): the j-th number of
+         * range i becomes row j·p + i, a bijection onto [0, n).
+         */
+        public static long row(long k, long n, int p) {
+            long q = n / p;
+            long rem = n % p;
+            long i;
+            long j;
+            if (k < rem * (q + 1)) {
+                i = k / (q + 1);
+                j = k % (q + 1);
+            } else {
+                long rest = k - rem * (q + 1);
+                i = rem + rest / q;
+                j = rest % q;
+            }
+            return j * p + i;
+        }
     }
-  }
 }

@@ -11,17 +11,18 @@ import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 /**
- * A source type's Flink binding: a stream of raw input lines (rows with no fields, carrying
- * {@code raw} bytes and {@code origin}); decoding is shared by all sources.
+ * A source type's Flink binding: a stream of raw input lines (rows with no fields, carrying {@code
+ * raw} bytes and {@code origin}); decoding is shared by all sources.
  */
 public interface SourceFactory extends PluginDescriptor {
-  @Override
-  default PluginKind kind() {
-    return PluginKind.SOURCE;
-  }
+    @Override
+    default PluginKind kind() {
+        return PluginKind.SOURCE;
+    }
 
-  DataStream<EventRow> create(StreamExecutionEnvironment env, SourceSpec spec, RunContext run) throws IOException;
+    DataStream<EventRow> create(StreamExecutionEnvironment env, SourceSpec spec, RunContext run)
+            throws IOException;
 
-  /** The CSV column names this source's lines follow. */
-  List<String> csvHeader(SourceSpec spec, RunContext run) throws IOException;
+    /** The CSV column names this source's lines follow. */
+    List<String> csvHeader(SourceSpec spec, RunContext run) throws IOException;
 }

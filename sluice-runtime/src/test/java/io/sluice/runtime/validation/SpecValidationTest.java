@@ -22,65 +22,80 @@ import org.junit.jupiter.api.Test;
  * problem lines expected in {@code *.expected}, written by hand from the fixture's layout.
  */
 class SpecValidationTest {
-  private final SpecLoader loader = new SpecLoader(PluginRegistry.load(), Map.of("DB_PASSWORD", "s3cret")::get);
+    private final SpecLoader loader =
+            new SpecLoader(PluginRegistry.load(), Map.of("DB_PASSWORD", "s3cret")::get);
 
-  static String resource(String name) throws IOException {
-    try (InputStream in = SpecValidationTest.class.getResourceAsStream("/specs/" + name)) {
-      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    static String resource(String name) throws IOException {
+        try (InputStream in = SpecValidationTest.class.getResourceAsStream("/specs/" + name)) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
     }
-  }
 
-  private List<String> problems(String fixture) throws IOException {
-    try {
-      loader.load(fixture, resource(fixture));
-    } catch (SpecException e) {
-      return e.problems().stream().map(Problem::toString).toList();
+    private List<String> problems(String fixture) throws IOException {
+        try {
+            loader.load(fixture, resource(fixture));
+        } catch (SpecException e) {
+            return e.problems().stream().map(Problem::toString).toList();
+        }
+        throw new AssertionError(fixture + " was accepted");
     }
-    throw new AssertionError(fixture + " was accepted");
-  }
 
-  @Test
-  void everyProblemOfABrokenSpecIsReportedWithItsPosition() throws IOException {
-    List<String> expected = resource("broken-taxi.expected").lines().toList();
-    assertThat(problems("broken-taxi.yaml")).containsExactlyElementsOf(expected);
-  }
+    @Test
+    void everyProblemOfABrokenSpecIsReportedWithItsPosition() throws IOException {
+        List<String> expected = resource("broken-taxi.expected").lines().toList();
+        assertThat(problems("broken-taxi.yaml")).containsExactlyElementsOf(expected);
+    }
 
-  @Test
-  void yamlSyntaxErrorsAreLocated() throws IOException {
-    List<String> p = problems("bad-yaml.yaml");
-    assertThat(p).hasSize(1);
-    assertThat(p.get(0)).startsWith("bad-yaml.yaml:5:4: YAML syntax: ");
-  }
+    @Test
+    void yamlSyntaxErrorsAreLocated() throws IOException {
+        List<String> p = problems("bad-yaml.yaml");
+        assertThat(p).hasSize(1);
+        assertThat(p.get(0)).startsWith("bad-yaml.yaml:5:4: YAML syntax: ");
+    }
 
-  @Test
-  void duplicateKeysAreProblems() throws IOException {
-    assertThat(problems("duplicate-keys.yaml"))
-        .containsExactly("duplicate-keys.yaml:2:1: name: duplicate key 'name' (first at line 1)");
-  }
+    @Test
+    void duplicateKeysAreProblems() throws IOException {
+        assertThat(problems("duplicate-keys.yaml"))
+                .containsExactly(
+                        "duplicate-keys.yaml:2:1: name: duplicate key 'name' (first at line 1)");
+    }
 
-  @Test
-  void theTaxiExampleIsValidAndItsSchemasFollowTheSteps() throws IOException {
-    Spec spec = loader.load(Path.of("../examples/taxi/taxi.yaml"));
-    assertThat(spec.name()).isEqualTo("taxi");
-    assertThat(spec.hash()).hasSize(16);
-    Spec.PipelineSpec p = spec.pipelines().get(0);
-    assertThat(p.steps()).extracting(Spec.StepSpec::id)
-        .containsExactly("validate-trip", "features", "plausible-speed", "area-stats", "fare-anomaly");
-    // validate marks required fields present; derive adds typed fields, nullable under 'when'
-    Spec.StepSpec features = p.steps().get(1);
-    assertThat(features.input().field("fare").nullable()).isFalse();
-    assertThat(features.input().field("pickup_lat").nullable()).isTrue();
-    assertThat(features.result().field("speed_mph").type()).isEqualTo(FieldType.DOUBLE);
-    assertThat(features.result().field("speed_mph").nullable()).isFalse();
-    assertThat(features.result().field("fare_per_mile").nullable()).isTrue();
-    assertThat(p.steps().get(3).result().names())
-        .containsExactly("area", "window_start", "window_end", "trip_count", "avg_fare", "avg_distance", "fare_stddev");
-  }
+    @Test
+    void theTaxiExampleIsValidAndItsSchemasFollowTheSteps() throws IOException {
+        Spec spec = loader.load(Path.of("../examples/taxi/taxi.yaml"));
+        assertThat(spec.name()).isEqualTo("taxi");
+        assertThat(spec.hash()).hasSize(16);
+        Spec.PipelineSpec p = spec.pipelines().get(0);
+        assertThat(p.steps())
+                .extracting(Spec.StepSpec::id)
+                .containsExactly(
+                        "validate-trip",
+                        "features",
+                        "plausible-speed",
+                        "area-stats",
+                        "fare-anomaly");
+        // validate marks required fields present; derive adds typed fields, nullable under 'when'
+        Spec.StepSpec features = p.steps().get(1);
+        assertThat(features.input().field("fare").nullable()).isFalse();
+        assertThat(features.input().field("pickup_lat").nullable()).isTrue();
+        assertThat(features.result().field("speed_mph").type()).isEqualTo(FieldType.DOUBLE);
+        assertThat(features.result().field("speed_mph").nullable()).isFalse();
+        assertThat(features.result().field("fare_per_mile").nullable()).isTrue();
+        assertThat(p.steps().get(3).result().names())
+                .containsExactly(
+                        "area",
+                        "window_start",
+                        "window_end",
+                        "trip_count",
+                        "avg_fare",
+                        "avg_distance",
+                        "fare_stddev");
+    }
 
-  @Test
-  void unknownOptionsOfAProcessorAreRejectedWithTheKnownOnes() {
-    String yaml =
-        """
+    @Test
+    void unknownOptionsOfAProcessorAreRejectedWithTheKnownOnes() {
+        String yaml =
+                """
         name: t
         sources:
           - id: s
@@ -96,20 +111,20 @@ class SpecValidationTest {
                 processor: filter
                 conditon: fare > 1.0
         """;
-    assertThatThrownBy(() -> loader.load("t.yaml", yaml))
-        .isInstanceOfSatisfying(
-            SpecException.class,
-            e ->
-                assertThat(e.problems().stream().map(Problem::toString))
-                    .containsExactly(
-                        "t.yaml:12:9: pipelines[0].steps[0].condition: missing required key 'condition' (a CEL expression)",
-                        "t.yaml:14:9: pipelines[0].steps[0].conditon: unknown key 'conditon' (known: condition, id, output, processor); did you mean 'condition'?"));
-  }
+        assertThatThrownBy(() -> loader.load("t.yaml", yaml))
+                .isInstanceOfSatisfying(
+                        SpecException.class,
+                        e ->
+                                assertThat(e.problems().stream().map(Problem::toString))
+                                        .containsExactly(
+                                                "t.yaml:12:9: pipelines[0].steps[0].condition: missing required key 'condition' (a CEL expression)",
+                                                "t.yaml:14:9: pipelines[0].steps[0].conditon: unknown key 'conditon' (known: condition, id, output, processor); did you mean 'condition'?"));
+    }
 
-  @Test
-  void anUnknownSourceIsReportedOnceNotAsEveryMissingField() {
-    String yaml =
-        """
+    @Test
+    void anUnknownSourceIsReportedOnceNotAsEveryMissingField() {
+        String yaml =
+                """
         name: t
         sources:
           - id: trips
@@ -123,50 +138,71 @@ class SpecValidationTest {
             steps:
               - {id: f, processor: filter, condition: "fare > 1.0"}
         """;
-    assertThatThrownBy(() -> loader.load("t.yaml", yaml))
-        .isInstanceOfSatisfying(
-            SpecException.class,
-            e ->
-                assertThat(e.problems().stream().map(Problem::toString))
-                    .containsExactly("t.yaml:9:13: pipelines[0].source: unknown source 'trip' (known: trips); did you mean 'trips'?"));
-  }
+        assertThatThrownBy(() -> loader.load("t.yaml", yaml))
+                .isInstanceOfSatisfying(
+                        SpecException.class,
+                        e ->
+                                assertThat(e.problems().stream().map(Problem::toString))
+                                        .containsExactly(
+                                                "t.yaml:9:13: pipelines[0].source: unknown source 'trip' (known: trips); did you mean 'trips'?"));
+    }
 
-  @Test
-  void secretsMustBeEnvironmentReferences() {
-    io.sluice.spec.problem.Problems problems = new io.sluice.spec.problem.Problems();
-    io.sluice.spec.options.OptionsSchema schema =
-        io.sluice.spec.options.OptionsSchema.builder()
-            .required("password", io.sluice.spec.options.OptionType.SECRET, "db password")
-            .required("user", io.sluice.spec.options.OptionType.STRING, "db user")
-            .build();
-    io.sluice.spec.options.OptionsBinder binder = new io.sluice.spec.options.OptionsBinder(problems, Map.of("DB_PASSWORD", "s3cret")::get);
-    io.sluice.spec.yaml.YNode ok = io.sluice.spec.yaml.YamlReader.read("c.yaml", "password: ${env:DB_PASSWORD}\nuser: app-${env:DB_PASSWORD}\n", problems);
-    io.sluice.spec.options.Options o = binder.bind(ok, schema, "");
-    assertThat(problems.list()).isEmpty();
-    assertThat(o.string("password")).isEqualTo("s3cret");
-    assertThat(o.string("user")).isEqualTo("app-s3cret");
-    io.sluice.spec.yaml.YNode bad = io.sluice.spec.yaml.YamlReader.read("c.yaml", "password: hunter2\nuser: ${env:NOPE}\n", problems);
-    binder.bind(bad, schema, "");
-    assertThat(problems.list().stream().map(Problem::toString))
-        .containsExactly(
-            "c.yaml:1:11: password: secrets must be references like ${env:NAME}, never literals: put the value in an environment variable and write ${env:THAT_NAME} here",
-            "c.yaml:2:7: user: environment variable NOPE is not set");
-  }
+    @Test
+    void secretsMustBeEnvironmentReferences() {
+        io.sluice.spec.problem.Problems problems = new io.sluice.spec.problem.Problems();
+        io.sluice.spec.options.OptionsSchema schema =
+                io.sluice.spec.options.OptionsSchema.builder()
+                        .required(
+                                "password", io.sluice.spec.options.OptionType.SECRET, "db password")
+                        .required("user", io.sluice.spec.options.OptionType.STRING, "db user")
+                        .build();
+        io.sluice.spec.options.OptionsBinder binder =
+                new io.sluice.spec.options.OptionsBinder(
+                        problems, Map.of("DB_PASSWORD", "s3cret")::get);
+        io.sluice.spec.yaml.YNode ok =
+                io.sluice.spec.yaml.YamlReader.read(
+                        "c.yaml",
+                        "password: ${env:DB_PASSWORD}\nuser: app-${env:DB_PASSWORD}\n",
+                        problems);
+        io.sluice.spec.options.Options o = binder.bind(ok, schema, "");
+        assertThat(problems.list()).isEmpty();
+        assertThat(o.string("password")).isEqualTo("s3cret");
+        assertThat(o.string("user")).isEqualTo("app-s3cret");
+        io.sluice.spec.yaml.YNode bad =
+                io.sluice.spec.yaml.YamlReader.read(
+                        "c.yaml", "password: hunter2\nuser: ${env:NOPE}\n", problems);
+        binder.bind(bad, schema, "");
+        assertThat(problems.list().stream().map(Problem::toString))
+                .containsExactly(
+                        "c.yaml:1:11: password: secrets must be references like ${env:NAME}, never literals: put the value in an environment variable and write ${env:THAT_NAME} here",
+                        "c.yaml:2:7: user: environment variable NOPE is not set");
+    }
 
-  @Test
-  void runOverridesReplaceOptionsAndAreValidatedLikeTheFile() throws IOException {
-    Path taxi = Path.of("../examples/taxi/taxi.yaml");
-    Spec spec = loader.withOverrides(Map.of("trips.count", "1234", "trips.seed", "7")).load(taxi);
-    assertThat(spec.source("trips").options().longValue("count")).isEqualTo(1234L);
-    assertThat(spec.source("trips").options().longValue("seed")).isEqualTo(7L);
-    assertThatThrownBy(() -> loader.withOverrides(Map.of("trips.count", "lots", "trips.cont", "1", "tripz.count", "1")).load(taxi))
-        .isInstanceOfSatisfying(
-            SpecException.class,
-            e ->
-                assertThat(e.problems().stream().map(Problem::toString))
-                    .containsExactlyInAnyOrder(
-                        "--set:1:1: sources[0].count: expected a whole number, found 'lots'",
-                        "--set:1:1: sources[0].cont: unknown key 'cont' (known: count, delimiter, dirty-share, event-time, fields, format, id, interval, late-share, profile, rows-per-second, seed, start, type); did you mean 'count'?",
-                        "--set:1:1: tripz.count: expected SOURCE-OR-SINK.OPTION=VALUE; unknown source or sink 'tripz' (known: area-stats, dead-letters, late-trips, taxi-alerts, trip-features, trips); did you mean 'trips'?"));
-  }
+    @Test
+    void runOverridesReplaceOptionsAndAreValidatedLikeTheFile() throws IOException {
+        Path taxi = Path.of("../examples/taxi/taxi.yaml");
+        Spec spec =
+                loader.withOverrides(Map.of("trips.count", "1234", "trips.seed", "7")).load(taxi);
+        assertThat(spec.source("trips").options().longValue("count")).isEqualTo(1234L);
+        assertThat(spec.source("trips").options().longValue("seed")).isEqualTo(7L);
+        assertThatThrownBy(
+                        () ->
+                                loader.withOverrides(
+                                                Map.of(
+                                                        "trips.count",
+                                                        "lots",
+                                                        "trips.cont",
+                                                        "1",
+                                                        "tripz.count",
+                                                        "1"))
+                                        .load(taxi))
+                .isInstanceOfSatisfying(
+                        SpecException.class,
+                        e ->
+                                assertThat(e.problems().stream().map(Problem::toString))
+                                        .containsExactlyInAnyOrder(
+                                                "--set:1:1: sources[0].count: expected a whole number, found 'lots'",
+                                                "--set:1:1: sources[0].cont: unknown key 'cont' (known: count, delimiter, dirty-share, event-time, fields, format, id, interval, late-share, profile, rows-per-second, seed, start, type); did you mean 'count'?",
+                                                "--set:1:1: tripz.count: expected SOURCE-OR-SINK.OPTION=VALUE; unknown source or sink 'tripz' (known: area-stats, dead-letters, late-trips, taxi-alerts, trip-features, trips); did you mean 'trips'?"));
+    }
 }

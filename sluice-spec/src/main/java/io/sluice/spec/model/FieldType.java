@@ -5,25 +5,25 @@ import java.util.List;
 
 /** Types a row field can have. Timestamps are epoch milliseconds (UTC). */
 public enum FieldType {
-  STRING,
-  LONG,
-  DOUBLE,
-  BOOLEAN,
-  TIMESTAMP;
+    STRING,
+    LONG,
+    DOUBLE,
+    BOOLEAN,
+    TIMESTAMP;
 
-  public String id() {
-    return name().toLowerCase();
-  }
+    public String id() {
+        return name().toLowerCase();
+    }
 
-  public static List<String> ids() {
-    return Arrays.stream(values()).map(FieldType::id).toList();
-  }
+    public static List<String> ids() {
+        return Arrays.stream(values()).map(FieldType::id).toList();
+    }
 
-  public static FieldType of(String id) {
-    return valueOf(id.toUpperCase());
-  }
+    public static FieldType of(String id) {
+        return valueOf(id.toUpperCase());
+    }
 
-  public boolean isNumeric() {
-    return this == LONG || this == DOUBLE || this == TIMESTAMP;
-  }
+    public boolean isNumeric() {
+        return this == LONG || this == DOUBLE || this == TIMESTAMP;
+    }
 }

@@ -11,81 +11,82 @@ import java.util.List;
  * after each step.
  */
 public record Spec(
-    String name,
-    String description,
-    String file,
-    String hash,
-    RuntimeSpec runtime,
-    List<SourceSpec> sources,
-    List<SinkSpec> sinks,
-    List<PipelineSpec> pipelines) {
+        String name,
+        String description,
+        String file,
+        String hash,
+        RuntimeSpec runtime,
+        List<SourceSpec> sources,
+        List<SinkSpec> sinks,
+        List<PipelineSpec> pipelines) {
 
-  /** This spec with another parallelism (a run's override). */
-  public Spec withParallelism(int parallelism) {
-    return new Spec(
-        name,
-        description,
-        file,
-        hash,
-        new RuntimeSpec(parallelism, runtime.checkpointInterval(), runtime.restartAttempts()),
-        sources,
-        sinks,
-        pipelines);
-  }
+    /** This spec with another parallelism (a run's override). */
+    public Spec withParallelism(int parallelism) {
+        return new Spec(
+                name,
+                description,
+                file,
+                hash,
+                new RuntimeSpec(
+                        parallelism, runtime.checkpointInterval(), runtime.restartAttempts()),
+                sources,
+                sinks,
+                pipelines);
+    }
 
-  public SourceSpec source(String id) {
-    return sources.stream().filter(s -> s.id().equals(id)).findFirst().orElse(null);
-  }
+    public SourceSpec source(String id) {
+        return sources.stream().filter(s -> s.id().equals(id)).findFirst().orElse(null);
+    }
 
-  public SinkSpec sink(String id) {
-    return sinks.stream().filter(s -> s.id().equals(id)).findFirst().orElse(null);
-  }
+    public SinkSpec sink(String id) {
+        return sinks.stream().filter(s -> s.id().equals(id)).findFirst().orElse(null);
+    }
 
-  /** Job-level settings. */
-  public record RuntimeSpec(int parallelism, Duration checkpointInterval, int restartAttempts) {}
+    /** Job-level settings. */
+    public record RuntimeSpec(int parallelism, Duration checkpointInterval, int restartAttempts) {}
 
-  /** How raw bytes become rows: {@code csv} (with header) or {@code json} lines. */
-  public record Format(String type, char delimiter) {}
+    /** How raw bytes become rows: {@code csv} (with header) or {@code json} lines. */
+    public record Format(String type, char delimiter) {}
 
-  /** Maps one input column (CSV header name or JSON key) to a typed field. */
-  public record FieldMapping(
-      String name,
-      String column,
-      FieldType type,
-      String pattern,
-      String unit,
-      String timeZone,
-      Pos pos) {}
+    /** Maps one input column (CSV header name or JSON key) to a typed field. */
+    public record FieldMapping(
+            String name,
+            String column,
+            FieldType type,
+            String pattern,
+            String unit,
+            String timeZone,
+            Pos pos) {}
 
-  /** Which field carries event time, and how far out of order events may arrive. */
-  public record EventTime(String field, Duration maxOutOfOrderness, Pos pos) {}
+    /** Which field carries event time, and how far out of order events may arrive. */
+    public record EventTime(String field, Duration maxOutOfOrderness, Pos pos) {}
 
-  public record SourceSpec(
-      String id,
-      String type,
-      Pos pos,
-      Options options,
-      Format format,
-      List<FieldMapping> fields,
-      EventTime eventTime,
-      RowSchema schema) {}
+    public record SourceSpec(
+            String id,
+            String type,
+            Pos pos,
+            Options options,
+            Format format,
+            List<FieldMapping> fields,
+            EventTime eventTime,
+            RowSchema schema) {}
 
-  public record SinkSpec(String id, String type, Pos pos, Options options) {}
+    public record SinkSpec(String id, String type, Pos pos, Options options) {}
 
-  public record PipelineSpec(
-      String id, String source, String deadLetters, Pos pos, List<StepSpec> steps) {}
+    public record PipelineSpec(
+            String id, String source, String deadLetters, Pos pos, List<StepSpec> steps) {}
 
-  /**
-   * One step. {@code input} is the schema of the rows it receives; {@code result} is the schema of
-   * what it emits (for a transform, the rows that continue; for a branch, the results it sends to
-   * {@code output}).
-   */
-  public record StepSpec(
-      String id,
-      String processor,
-      Pos pos,
-      Options options,
-      String output,
-      RowSchema input,
-      RowSchema result) {}
+    /**
+     * One step. {@code input} is the schema of the rows it receives; {@code result} is the schema
+     * of what it emits (for a transform, the rows that continue; for a branch, the results it sends
+     * to {@code output}).
+     */
+    public record StepSpec(
+            String id,
+            String processor,
+            Pos pos,
+            Options options,
+            String output,
+            RowSchema input,
+            RowSchema result) {}
 }

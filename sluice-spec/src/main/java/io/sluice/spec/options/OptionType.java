@@ -7,96 +7,96 @@ import java.util.List;
  * (later) JSON Schema, so a processor's parameters are data with a known shape.
  */
 public interface OptionType {
-  /** How the type is named in messages: "expected a duration like 30s, 5m, 1h". */
-  String describe();
+    /** How the type is named in messages: "expected a duration like 30s, 5m, 1h". */
+    String describe();
 
-  record Str() implements OptionType {
-    public String describe() {
-      return "a string";
+    record Str() implements OptionType {
+        public String describe() {
+            return "a string";
+        }
     }
-  }
 
-  record Int() implements OptionType {
-    public String describe() {
-      return "a whole number";
+    record Int() implements OptionType {
+        public String describe() {
+            return "a whole number";
+        }
     }
-  }
 
-  record Dbl() implements OptionType {
-    public String describe() {
-      return "a number";
+    record Dbl() implements OptionType {
+        public String describe() {
+            return "a number";
+        }
     }
-  }
 
-  record Bool() implements OptionType {
-    public String describe() {
-      return "true or false";
+    record Bool() implements OptionType {
+        public String describe() {
+            return "true or false";
+        }
     }
-  }
 
-  /** A duration written as {@code 500ms}, {@code 30s}, {@code 5m}, {@code 1h} or {@code 2d}. */
-  record Dur() implements OptionType {
-    public String describe() {
-      return "a duration like 500ms, 30s, 5m, 1h or 2d";
+    /** A duration written as {@code 500ms}, {@code 30s}, {@code 5m}, {@code 1h} or {@code 2d}. */
+    record Dur() implements OptionType {
+        public String describe() {
+            return "a duration like 500ms, 30s, 5m, 1h or 2d";
+        }
     }
-  }
 
-  record OneOf(List<String> values) implements OptionType {
-    public String describe() {
-      return "one of " + String.join(", ", values);
+    record OneOf(List<String> values) implements OptionType {
+        public String describe() {
+            return "one of " + String.join(", ", values);
+        }
     }
-  }
 
-  /** A CEL expression; its text keeps its position so type errors point into the file. */
-  record Expression() implements OptionType {
-    public String describe() {
-      return "a CEL expression";
+    /** A CEL expression; its text keeps its position so type errors point into the file. */
+    record Expression() implements OptionType {
+        public String describe() {
+            return "a CEL expression";
+        }
     }
-  }
 
-  /** A credential: must be a reference such as {@code ${env:DB_PASSWORD}}, never a literal. */
-  record Secret() implements OptionType {
-    public String describe() {
-      return "a secret reference like ${env:NAME}";
+    /** A credential: must be a reference such as {@code ${env:DB_PASSWORD}}, never a literal. */
+    record Secret() implements OptionType {
+        public String describe() {
+            return "a secret reference like ${env:NAME}";
+        }
     }
-  }
 
-  record ListOf(OptionType element) implements OptionType {
-    public String describe() {
-      return "a list of " + element.describe().replaceFirst("^an? ", "") + " values";
+    record ListOf(OptionType element) implements OptionType {
+        public String describe() {
+            return "a list of " + element.describe().replaceFirst("^an? ", "") + " values";
+        }
     }
-  }
 
-  record Obj(OptionsSchema schema) implements OptionType {
-    public String describe() {
-      return "a map with keys " + String.join(", ", schema.names());
+    record Obj(OptionsSchema schema) implements OptionType {
+        public String describe() {
+            return "a map with keys " + String.join(", ", schema.names());
+        }
     }
-  }
 
-  /** A section the loader binds itself (plugin-specific entries); passed through as YAML. */
-  record Raw(String what) implements OptionType {
-    public String describe() {
-      return what;
+    /** A section the loader binds itself (plugin-specific entries); passed through as YAML. */
+    record Raw(String what) implements OptionType {
+        public String describe() {
+            return what;
+        }
     }
-  }
 
-  OptionType STRING = new Str();
-  OptionType INT = new Int();
-  OptionType DOUBLE = new Dbl();
-  OptionType BOOLEAN = new Bool();
-  OptionType DURATION = new Dur();
-  OptionType EXPRESSION = new Expression();
-  OptionType SECRET = new Secret();
+    OptionType STRING = new Str();
+    OptionType INT = new Int();
+    OptionType DOUBLE = new Dbl();
+    OptionType BOOLEAN = new Bool();
+    OptionType DURATION = new Dur();
+    OptionType EXPRESSION = new Expression();
+    OptionType SECRET = new Secret();
 
-  static OptionType oneOf(String... values) {
-    return new OneOf(List.of(values));
-  }
+    static OptionType oneOf(String... values) {
+        return new OneOf(List.of(values));
+    }
 
-  static OptionType listOf(OptionType element) {
-    return new ListOf(element);
-  }
+    static OptionType listOf(OptionType element) {
+        return new ListOf(element);
+    }
 
-  static OptionType object(OptionsSchema schema) {
-    return new Obj(schema);
-  }
+    static OptionType object(OptionsSchema schema) {
+        return new Obj(schema);
+    }
 }

@@ -8,11 +8,11 @@ import io.sluice.spec.options.OptionsSchema;
  * the validator, docs and schemas read these declarations, and config never names a class.
  */
 public interface PluginDescriptor {
-  PluginKind kind();
+    PluginKind kind();
 
-  String identifier();
+    String identifier();
 
-  String description();
+    String description();
 
-  OptionsSchema options();
+    OptionsSchema options();
 }

@@ -10,46 +10,53 @@ import java.util.TreeMap;
 
 /** The plugins on the class path, by kind and identifier. */
 public final class PluginRegistry {
-  private final Map<PluginKind, Map<String, PluginDescriptor>> byKind = new EnumMap<>(PluginKind.class);
+    private final Map<PluginKind, Map<String, PluginDescriptor>> byKind =
+            new EnumMap<>(PluginKind.class);
 
-  public PluginRegistry(Iterable<? extends PluginDescriptor> plugins) {
-    for (PluginKind k : PluginKind.values()) {
-      byKind.put(k, new TreeMap<>());
+    public PluginRegistry(Iterable<? extends PluginDescriptor> plugins) {
+        for (PluginKind k : PluginKind.values()) {
+            byKind.put(k, new TreeMap<>());
+        }
+        List<String> clashes = new ArrayList<>();
+        for (PluginDescriptor p : plugins) {
+            PluginDescriptor old = byKind.get(p.kind()).put(p.identifier(), p);
+            if (old != null) {
+                clashes.add(
+                        p.kind().noun()
+                                + " '"
+                                + p.identifier()
+                                + "': "
+                                + old.getClass().getName()
+                                + " and "
+                                + p.getClass().getName());
+            }
+        }
+        if (!clashes.isEmpty()) {
+            throw new IllegalStateException(
+                    "several plugins claim the same identifier: " + String.join("; ", clashes));
+        }
     }
-    List<String> clashes = new ArrayList<>();
-    for (PluginDescriptor p : plugins) {
-      PluginDescriptor old = byKind.get(p.kind()).put(p.identifier(), p);
-      if (old != null) {
-        clashes.add(
-            p.kind().noun() + " '" + p.identifier() + "': " + old.getClass().getName() + " and "
-                + p.getClass().getName());
-      }
+
+    /** Every plugin found with {@link ServiceLoader} on this class loader. */
+    public static PluginRegistry load() {
+        return new PluginRegistry(
+                ServiceLoader.load(PluginDescriptor.class, PluginRegistry.class.getClassLoader()));
     }
-    if (!clashes.isEmpty()) {
-      throw new IllegalStateException(
-          "several plugins claim the same identifier: " + String.join("; ", clashes));
+
+    public PluginDescriptor find(PluginKind kind, String identifier) {
+        return byKind.get(kind).get(identifier);
     }
-  }
 
-  /** Every plugin found with {@link ServiceLoader} on this class loader. */
-  public static PluginRegistry load() {
-    return new PluginRegistry(ServiceLoader.load(PluginDescriptor.class, PluginRegistry.class.getClassLoader()));
-  }
+    public List<String> identifiers(PluginKind kind) {
+        return List.copyOf(byKind.get(kind).keySet());
+    }
 
-  public PluginDescriptor find(PluginKind kind, String identifier) {
-    return byKind.get(kind).get(identifier);
-  }
+    public List<PluginDescriptor> all(PluginKind kind) {
+        return List.copyOf(byKind.get(kind).values());
+    }
 
-  public List<String> identifiers(PluginKind kind) {
-    return List.copyOf(byKind.get(kind).keySet());
-  }
-
-  public List<PluginDescriptor> all(PluginKind kind) {
-    return List.copyOf(byKind.get(kind).values());
-  }
-
-  /** "unknown processor 'fitler' (known: derive, filter, ...); did you mean 'filter'?" */
-  public String unknownMessage(PluginKind kind, String identifier) {
-    return Suggest.unknown(kind.noun(), identifier, identifiers(kind));
-  }
+    /** "unknown processor 'fitler' (known: derive, filter, ...); did you mean 'filter'?" */
+    public String unknownMessage(PluginKind kind, String identifier) {
+        return Suggest.unknown(kind.noun(), identifier, identifiers(kind));
+    }
 }

@@ -8,30 +8,32 @@ import java.util.List;
 /** A processor: one pipeline step (and, with live config, one route's logic). */
 public interface ProcessorDescriptor extends PluginDescriptor {
 
-  /** How a step sits in its pipeline. */
-  enum Shape {
-    /** Rows in, rows out: the rows it emits continue down the pipeline (validate, derive). */
-    TRANSFORM,
-    /** Computes results sent to its {@code output}; the pipeline continues with its input rows. */
-    BRANCH
-  }
+    /** How a step sits in its pipeline. */
+    enum Shape {
+        /** Rows in, rows out: the rows it emits continue down the pipeline (validate, derive). */
+        TRANSFORM,
+        /**
+         * Computes results sent to its {@code output}; the pipeline continues with its input rows.
+         */
+        BRANCH
+    }
 
-  @Override
-  default PluginKind kind() {
-    return PluginKind.PROCESSOR;
-  }
+    @Override
+    default PluginKind kind() {
+        return PluginKind.PROCESSOR;
+    }
 
-  Shape shape();
+    Shape shape();
 
-  /**
-   * Semantic checks of bound options against the input schema (fields exist, types fit,
-   * expressions type-check); problems are added, never thrown. Returns the schema of the rows this
-   * step emits, or {@code input} when the options are too broken to tell.
-   */
-  RowSchema check(Options options, RowSchema input, Problems problems);
+    /**
+     * Semantic checks of bound options against the input schema (fields exist, types fit,
+     * expressions type-check); problems are added, never thrown. Returns the schema of the rows
+     * this step emits, or {@code input} when the options are too broken to tell.
+     */
+    RowSchema check(Options options, RowSchema input, Problems problems);
 
-  /** Options whose values name sinks (e.g. {@code late-output}); the loader checks they exist. */
-  default List<String> sinkOptions() {
-    return List.of();
-  }
+    /** Options whose values name sinks (e.g. {@code late-output}); the loader checks they exist. */
+    default List<String> sinkOptions() {
+        return List.of();
+    }
 }

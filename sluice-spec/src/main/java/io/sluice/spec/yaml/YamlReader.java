@@ -21,75 +21,87 @@ import org.snakeyaml.engine.v2.nodes.Tag;
 
 /** Reads YAML into {@link YNode}s with positions; syntax errors and duplicate keys are problems. */
 public final class YamlReader {
-  private YamlReader() {}
+    private YamlReader() {}
 
-  /** Returns the root node, or null when the text could not be parsed (the problem is added). */
-  public static YNode read(String file, String text, Problems problems) {
-    LoadSettings settings =
-        LoadSettings.builder().setLabel(file).setAllowDuplicateKeys(true).setUseMarks(true).build();
-    try {
-      Optional<Node> root = new Compose(settings).composeString(text);
-      if (root.isEmpty()) {
-        problems.add(new Pos(file, 1, 1), "", "the file is empty");
-        return null;
-      }
-      return convert(file, root.get(), "", problems);
-    } catch (MarkedYamlEngineException e) {
-      Pos pos =
-          e.getProblemMark().map(m -> pos(file, m)).orElse(new Pos(file, 1, 1));
-      problems.add(pos, "", "YAML syntax: " + e.getProblem());
-      return null;
-    } catch (YamlEngineException e) {
-      problems.add(new Pos(file, 1, 1), "", "YAML syntax: " + e.getMessage());
-      return null;
-    }
-  }
-
-  private static Pos pos(String file, Mark m) {
-    return new Pos(file, m.getLine() + 1, m.getColumn() + 1);
-  }
-
-  private static Pos pos(String file, Node n) {
-    return n.getStartMark().map(m -> pos(file, m)).orElse(new Pos(file, 0, 0));
-  }
-
-  private static YNode convert(String file, Node node, String path, Problems problems) {
-    Pos pos = pos(file, node);
-    if (node instanceof MappingNode map) {
-      Map<String, YNode.YMap.Entry> entries = new LinkedHashMap<>();
-      for (NodeTuple t : map.getValue()) {
-        Pos keyPos = pos(file, t.getKeyNode());
-        if (!(t.getKeyNode() instanceof ScalarNode k)) {
-          problems.add(keyPos, path, "keys must be plain words, found " + t.getKeyNode().getNodeType());
-          continue;
+    /** Returns the root node, or null when the text could not be parsed (the problem is added). */
+    public static YNode read(String file, String text, Problems problems) {
+        LoadSettings settings =
+                LoadSettings.builder()
+                        .setLabel(file)
+                        .setAllowDuplicateKeys(true)
+                        .setUseMarks(true)
+                        .build();
+        try {
+            Optional<Node> root = new Compose(settings).composeString(text);
+            if (root.isEmpty()) {
+                problems.add(new Pos(file, 1, 1), "", "the file is empty");
+                return null;
+            }
+            return convert(file, root.get(), "", problems);
+        } catch (MarkedYamlEngineException e) {
+            Pos pos = e.getProblemMark().map(m -> pos(file, m)).orElse(new Pos(file, 1, 1));
+            problems.add(pos, "", "YAML syntax: " + e.getProblem());
+            return null;
+        } catch (YamlEngineException e) {
+            problems.add(new Pos(file, 1, 1), "", "YAML syntax: " + e.getMessage());
+            return null;
         }
-        String key = k.getValue();
-        String childPath = path.isEmpty() ? key : path + "." + key;
-        if (entries.containsKey(key)) {
-          problems.add(
-              keyPos,
-              childPath,
-              "duplicate key '" + key + "' (first at line " + entries.get(key).keyPos().line() + ")");
-          continue;
+    }
+
+    private static Pos pos(String file, Mark m) {
+        return new Pos(file, m.getLine() + 1, m.getColumn() + 1);
+    }
+
+    private static Pos pos(String file, Node n) {
+        return n.getStartMark().map(m -> pos(file, m)).orElse(new Pos(file, 0, 0));
+    }
+
+    private static YNode convert(String file, Node node, String path, Problems problems) {
+        Pos pos = pos(file, node);
+        if (node instanceof MappingNode map) {
+            Map<String, YNode.YMap.Entry> entries = new LinkedHashMap<>();
+            for (NodeTuple t : map.getValue()) {
+                Pos keyPos = pos(file, t.getKeyNode());
+                if (!(t.getKeyNode() instanceof ScalarNode k)) {
+                    problems.add(
+                            keyPos,
+                            path,
+                            "keys must be plain words, found " + t.getKeyNode().getNodeType());
+                    continue;
+                }
+                String key = k.getValue();
+                String childPath = path.isEmpty() ? key : path + "." + key;
+                if (entries.containsKey(key)) {
+                    problems.add(
+                            keyPos,
+                            childPath,
+                            "duplicate key '"
+                                    + key
+                                    + "' (first at line "
+                                    + entries.get(key).keyPos().line()
+                                    + ")");
+                    continue;
+                }
+                entries.put(
+                        key,
+                        new YNode.YMap.Entry(
+                                key, keyPos, convert(file, t.getValueNode(), childPath, problems)));
+            }
+            return new YNode.YMap(pos, entries);
         }
-        entries.put(
-            key, new YNode.YMap.Entry(key, keyPos, convert(file, t.getValueNode(), childPath, problems)));
-      }
-      return new YNode.YMap(pos, entries);
+        if (node instanceof SequenceNode seq) {
+            List<YNode> items = new ArrayList<>();
+            int i = 0;
+            for (Node item : seq.getValue()) {
+                items.add(convert(file, item, path + "[" + i++ + "]", problems));
+            }
+            return new YNode.YSeq(pos, items);
+        }
+        ScalarNode s = (ScalarNode) node;
+        boolean quoted =
+                s.getScalarStyle() == ScalarStyle.DOUBLE_QUOTED
+                        || s.getScalarStyle() == ScalarStyle.SINGLE_QUOTED;
+        boolean isNull = !quoted && Tag.NULL.equals(s.getTag());
+        return new YNode.YScalar(pos, s.getValue(), quoted, isNull, quoted ? 1 : 0);
     }
-    if (node instanceof SequenceNode seq) {
-      List<YNode> items = new ArrayList<>();
-      int i = 0;
-      for (Node item : seq.getValue()) {
-        items.add(convert(file, item, path + "[" + i++ + "]", problems));
-      }
-      return new YNode.YSeq(pos, items);
-    }
-    ScalarNode s = (ScalarNode) node;
-    boolean quoted =
-        s.getScalarStyle() == ScalarStyle.DOUBLE_QUOTED
-            || s.getScalarStyle() == ScalarStyle.SINGLE_QUOTED;
-    boolean isNull = !quoted && Tag.NULL.equals(s.getTag());
-    return new YNode.YScalar(pos, s.getValue(), quoted, isNull, quoted ? 1 : 0);
-  }
 }
