@@ -6,9 +6,6 @@ import io.sluice.runtime.source.GeneratorSourceFactory;
 import io.sluice.runtime.source.TaxiTrips;
 import io.sluice.spec.model.RowSchema;
 import io.sluice.spec.model.Spec.SourceSpec;
-import io.sluice.spec.options.Options;
-import java.time.LocalDateTime;
-import java.time.ZoneId;
 import java.util.List;
 import java.util.stream.IntStream;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
@@ -40,19 +37,7 @@ public final class TaxiInput {
      * interval, dirty and late shares: the same lines the spec's {@code generator} source yields).
      */
     public static byte[][] generate(SourceSpec source, int rows) {
-        Options o = source.options();
-        long start =
-                LocalDateTime.parse(o.string("start"))
-                        .atZone(ZoneId.of("America/Chicago"))
-                        .toInstant()
-                        .toEpochMilli();
-        TaxiTrips trips =
-                new TaxiTrips(
-                        o.longValue("seed"),
-                        start,
-                        o.duration("interval").toMillis(),
-                        o.doubleValue("dirty-share"),
-                        o.doubleValue("late-share"));
+        TaxiTrips trips = GeneratorSourceFactory.trips(source.options());
         byte[][] out = new byte[rows][];
         // trip i depends only on (seed, i), so generating in parallel gives the same lines
         IntStream.range(0, rows).parallel().forEach(i -> out[i] = trips.line(i));

@@ -109,24 +109,27 @@ public final class GeneratorSourceFactory implements SourceFactory, SpecLoader.S
         return TaxiTrips.HEADER;
     }
 
-    @Override
-    public DataStream<EventRow> create(
-            StreamExecutionEnvironment env, SourceSpec spec, RunContext run) {
-        Options o = spec.options();
-        long count = o.longValue("count");
+    /** The trips a generator source with these options yields (also for benchmarks' input). */
+    public static TaxiTrips trips(Options o) {
         long start =
                 LocalDateTime.parse(o.string("start"))
                         .atZone(ZoneId.of("America/Chicago"))
                         .toInstant()
                         .toEpochMilli();
-        TaxiTrips trips =
-                new TaxiTrips(
-                        o.longValue("seed"),
-                        start,
-                        o.duration("interval").toMillis(),
-                        o.doubleValue("dirty-share"),
-                        o.doubleValue("late-share"));
-        GeneratorFunction<Long, EventRow> fn = new Interleaved(trips, spec.id(), count);
+        return new TaxiTrips(
+                o.longValue("seed"),
+                start,
+                o.duration("interval").toMillis(),
+                o.doubleValue("dirty-share"),
+                o.doubleValue("late-share"));
+    }
+
+    @Override
+    public DataStream<EventRow> create(
+            StreamExecutionEnvironment env, SourceSpec spec, RunContext run) {
+        Options o = spec.options();
+        long count = o.longValue("count");
+        GeneratorFunction<Long, EventRow> fn = new Interleaved(trips(o), spec.id(), count);
         String id = spec.id();
         RateLimiterStrategy rate =
                 o.longOrNull("rows-per-second") == null
