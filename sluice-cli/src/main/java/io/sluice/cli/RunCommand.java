@@ -117,7 +117,15 @@ final class RunCommand implements Callable<Integer> {
         out.print(summary.render());
         printSamples(s, outDir, out);
         out.println("Flink log: " + outDir.resolve("sluice.log"));
-        return summary.balanced() ? 0 : SluiceCli.FAILED;
+        if (!summary.balanced()) {
+            err.println(
+                    "error: "
+                            + summary.unaccounted()
+                            + " rows are neither accepted, filtered out nor dead letters; this is"
+                            + " a bug in Sluice, please report it with the spec");
+            return SluiceCli.FAILED;
+        }
+        return 0;
     }
 
     /** The first record of each file output, so the user sees what was produced. */

@@ -114,6 +114,7 @@ class SluiceE2eITCase {
                                     + " records\\n");
         }
         assertThat(lines(out.resolve("dead-letters"))).isEqualTo(dead);
+        // in the taxi spec every accepted row passes the last transform, whose output this is
         assertThat(lines(out.resolve("trip-features"))).isEqualTo(accepted);
         assertThat(r.out()).contains("a record from each output:");
     }

@@ -16,6 +16,7 @@ import io.sluice.spec.options.OptionType;
 import io.sluice.spec.options.Options;
 import io.sluice.spec.options.OptionsBinder;
 import io.sluice.spec.options.OptionsSchema;
+import io.sluice.spec.plugin.PluginCheck;
 import io.sluice.spec.plugin.PluginDescriptor;
 import io.sluice.spec.plugin.PluginKind;
 import io.sluice.spec.plugin.PluginRegistry;
@@ -51,8 +52,8 @@ import java.util.regex.Pattern;
  * spec is returned only when there are none.
  */
 public final class SpecLoader {
-    private static final Pattern IDENT = Pattern.compile("[a-z_][a-z0-9_]*");
     private static final Pattern ID = Pattern.compile("[a-z0-9][a-z0-9-]*");
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]*");
 
     static final OptionsSchema RUNTIME =
             OptionsSchema.builder()
@@ -212,15 +213,16 @@ public final class SpecLoader {
         OptionsBinder binder = new OptionsBinder(problems, env);
         Options top = binder.bind(root, TOP, "");
         Options rt = top.object("runtime");
-        RuntimeSpec runtime =
-                rt == null
-                        ? new RuntimeSpec(2, null, 0)
-                        : new RuntimeSpec(
-                                (int) rt.longValue("parallelism"),
-                                rt.duration("checkpoint-interval"),
-                                (int) rt.longValue("restart-attempts"));
-        if (runtime.parallelism() < 1) {
-            problems.add(rt.pos("parallelism"), "runtime.parallelism", "must be at least 1");
+        RuntimeSpec runtime = runtime(rt, problems);
+        String name = top.string("name");
+        if (name != null && !NAME.matcher(name).matches()) {
+            problems.add(
+                    top.pos("name"),
+                    "name",
+                    "the name is one word of letters, digits, '-' and '_' (it names the output"
+                            + " folder); found '"
+                            + name
+                            + "'");
         }
 
         Set<String> overridden = new HashSet<>();
@@ -262,9 +264,11 @@ public final class SpecLoader {
                 problems);
 
         Map<String, SourceSpec> sourceById = new LinkedHashMap<>();
-        sources.forEach(s -> sourceById.putIfAbsent(s.id(), s));
+        sources.stream()
+                .filter(s -> s.id() != null)
+                .forEach(s -> sourceById.putIfAbsent(s.id(), s));
         Set<String> sinkIds = new HashSet<>();
-        sinks.forEach(s -> sinkIds.add(s.id()));
+        sinks.stream().filter(s -> s.id() != null).forEach(s -> sinkIds.add(s.id()));
 
         List<PipelineSpec> pipelines = new ArrayList<>();
         eachEntry(
@@ -278,16 +282,45 @@ public final class SpecLoader {
                 "pipelines",
                 "pipeline",
                 problems);
+        if (pipelines.isEmpty() && top.get("pipelines") instanceof YNode.YSeq) {
+            problems.add(top.pos("pipelines"), "pipelines", "a spec needs at least one pipeline");
+        }
         problems.throwIfAny();
         return new Spec(
                 top.string("name"),
                 top.string("description"),
                 file,
-                hash(text),
+                hash(text + new java.util.TreeMap<>(overrides)),
                 runtime,
                 sources,
                 sinks,
                 pipelines);
+    }
+
+    private static RuntimeSpec runtime(Options rt, Problems problems) {
+        if (rt == null) {
+            return new RuntimeSpec(2, null, 0);
+        }
+        long parallelism = rt.longValue("parallelism");
+        if (parallelism < 1 || parallelism > 32_768) {
+            problems.add(
+                    rt.pos("parallelism"), "runtime.parallelism", "must be between 1 and 32768");
+            parallelism = 1;
+        }
+        Duration checkpoints = rt.duration("checkpoint-interval");
+        if (checkpoints != null && checkpoints.toMillis() < 10) {
+            problems.add(
+                    rt.pos("checkpoint-interval"),
+                    "runtime.checkpoint-interval",
+                    "checkpoints need an interval of at least 10ms; leave it out to turn them off");
+        }
+        long restarts = rt.longValue("restart-attempts");
+        if (restarts < 0 || restarts > Integer.MAX_VALUE) {
+            problems.add(
+                    rt.pos("restart-attempts"), "runtime.restart-attempts", "must be 0 or more");
+            restarts = 0;
+        }
+        return new RuntimeSpec((int) parallelism, checkpoints, (int) restarts);
     }
 
     /** The entry with this run's {@code --set} values for its id in place of the file's. */
@@ -305,7 +338,7 @@ public final class SpecLoader {
                 entries.put(
                         key,
                         new YNode.YMap.Entry(
-                                key, SET, new YNode.YScalar(SET, o.getValue(), false, false, 0)));
+                                key, SET, new YNode.YScalar(SET, o.getValue(), false, false, SET)));
                 overridden.add(id.value());
             }
         }
@@ -422,7 +455,7 @@ public final class SpecLoader {
                 continue;
             }
             String name = f.string("name");
-            if (!IDENT.matcher(name).matches()) {
+            if (!Field.isValidName(name)) {
                 problems.add(
                         f.pos("name"),
                         f.path("name"),
@@ -475,7 +508,7 @@ public final class SpecLoader {
                     o.path("delimiter"),
                     "the delimiter is one character, found '" + delimiter + "'");
         }
-        if (d instanceof SourceCheck check) {
+        if (d instanceof PluginCheck check) {
             check.check(o, problems);
         }
         out.add(
@@ -492,11 +525,6 @@ public final class SpecLoader {
                         mappings,
                         eventTime,
                         schema));
-    }
-
-    /** Optional semantic checks of a source or sink plugin's own options. */
-    public interface SourceCheck {
-        void check(Options options, Problems problems);
     }
 
     private static void checkTimeFormat(Options f, FieldType type, Problems problems) {
@@ -539,7 +567,7 @@ public final class SpecLoader {
         PluginDescriptor d = plugin(node, "type", PluginKind.SINK, path, problems);
         Options o = bindEntry(binder, node, SINK, d, path);
         checkId(o, problems);
-        if (d instanceof SourceCheck check) {
+        if (d instanceof PluginCheck check) {
             check.check(o, problems);
         }
         out.add(new SinkSpec(o.string("id"), o.string("type"), o.pos(), o));
@@ -586,6 +614,21 @@ public final class SpecLoader {
                                 problems,
                                 semantic,
                                 stepIds);
+                if (step != null
+                        && source != null
+                        && source.eventTime() == null
+                        && ((ProcessorDescriptor)
+                                        registry.find(PluginKind.PROCESSOR, step.processor()))
+                                .needsEventTime()) {
+                    semantic.add(
+                            step.pos(),
+                            stepPath + ".processor",
+                            "'"
+                                    + step.processor()
+                                    + "' works in event time: declare 'event-time' on source '"
+                                    + source.id()
+                                    + "'");
+                }
                 if (step != null) {
                     steps.add(step);
                     ProcessorDescriptor d =

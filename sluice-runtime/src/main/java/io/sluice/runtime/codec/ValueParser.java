@@ -7,7 +7,6 @@ import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
-import java.time.format.DateTimeParseException;
 import java.util.Locale;
 
 /** Parses one field's text into its typed value, strictly: bad text is a {@link BadValue}. */
@@ -142,7 +141,7 @@ public final class ValueParser implements Serializable {
                 zoneId = ZoneId.of(zone);
             }
             return LocalDateTime.parse(t).atZone(zoneId).toInstant().toEpochMilli();
-        } catch (DateTimeParseException e) {
+        } catch (java.time.DateTimeException | ArithmeticException e) {
             throw new BadValue(
                     name,
                     name

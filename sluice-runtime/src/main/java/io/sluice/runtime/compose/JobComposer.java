@@ -106,9 +106,11 @@ public final class JobComposer {
             env.enableCheckpointing(spec.runtime().checkpointInterval().toMillis());
         }
         Map<String, List<DataStream<byte[]>>> bySink = new LinkedHashMap<>();
+        Map<String, DataStream<EventRow>> sources = new LinkedHashMap<>();
         for (PipelineSpec p : spec.pipelines()) {
-            composePipeline(spec, p, env, bySink);
+            composePipeline(spec, p, env, bySink, sources);
         }
+        checkSinkFolders(spec);
         // Encoded outputs ---> one Sink V2 per sink id
         for (Map.Entry<String, List<DataStream<byte[]>>> e : bySink.entrySet()) {
             DataStream<byte[]> all = e.getValue().get(0);
@@ -126,7 +128,8 @@ public final class JobComposer {
             Spec spec,
             PipelineSpec p,
             StreamExecutionEnvironment env,
-            Map<String, List<DataStream<byte[]>>> bySink)
+            Map<String, List<DataStream<byte[]>>> bySink,
+            Map<String, DataStream<EventRow>> sources)
             throws IOException {
         SourceSpec source = spec.source(p.source());
         List<String> header =
@@ -135,8 +138,7 @@ public final class JobComposer {
 
         // Source ---> Decode
         SingleOutputStreamOperator<EventRow> decoded =
-                connectors
-                        .source(env, source)
+                rawLines(env, source, sources)
                         .process(new Decode(decoder), new EventRowTypeInfo(source.schema()))
                         .uid(p.id() + ".decode")
                         .name(p.id() + " decode (" + source.format().type() + ")");
@@ -196,6 +198,45 @@ public final class JobComposer {
                 new Emitted(p.deadLetters(), dead, DeadLetters.SCHEMA, p.id() + ".dead-letters"));
     }
 
+    /** Two file sinks writing one folder would overwrite each other's parts. */
+    private void checkSinkFolders(Spec spec) {
+        Map<java.nio.file.Path, String> owners = new java.util.HashMap<>();
+        for (SinkSpec sink : spec.sinks()) {
+            if (!"file".equals(sink.type())) {
+                continue;
+            }
+            java.nio.file.Path folder =
+                    io.sluice.runtime.sink.FileSinkFactory.folder(sink, run)
+                            .toAbsolutePath()
+                            .normalize();
+            String other = owners.putIfAbsent(folder, sink.id());
+            if (other != null) {
+                throw new IllegalArgumentException(
+                        "sinks '"
+                                + other
+                                + "' and '"
+                                + sink.id()
+                                + "' both write to "
+                                + folder
+                                + ": give one of them another 'path'");
+            }
+        }
+    }
+
+    /** A source's lines, read once however many pipelines use it. */
+    private DataStream<EventRow> rawLines(
+            StreamExecutionEnvironment env,
+            SourceSpec source,
+            Map<String, DataStream<EventRow>> sources)
+            throws IOException {
+        DataStream<EventRow> lines = sources.get(source.id());
+        if (lines == null) {
+            lines = connectors.source(env, source);
+            sources.put(source.id(), lines);
+        }
+        return lines;
+    }
+
     private static void encodeTo(
             Spec spec, Map<String, List<DataStream<byte[]>>> bySink, Emitted e) {
         DataStream<byte[]> encoded =
@@ -243,8 +284,7 @@ public final class JobComposer {
         @Override
         public void open(OpenContext openContext) {
             accepted = getRuntimeContext().getLongCounter(Counters.ACCEPTED);
-            watermark = new WatermarkAccumulator();
-            getRuntimeContext().addAccumulator(Counters.WATERMARK, watermark);
+            watermark = WatermarkAccumulator.of(getRuntimeContext());
         }
 
         @Override

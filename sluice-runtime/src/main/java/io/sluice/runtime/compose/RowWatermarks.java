@@ -30,7 +30,8 @@ public final class RowWatermarks implements WatermarkGenerator<EventRow> {
 
     @Override
     public void onEvent(EventRow row, long timestamp, WatermarkOutput out) {
-        long wm = timestamp - delay - 1;
+        // saturate: a timestamp near Long.MIN_VALUE must not wrap around to the far future
+        long wm = timestamp < Long.MIN_VALUE + delay + 1 ? Long.MIN_VALUE : timestamp - delay - 1;
         if (wm > emitted) {
             emitted = wm;
             out.emitWatermark(new Watermark(wm));

@@ -17,7 +17,6 @@ import io.sluice.spec.problem.Problems;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Pattern;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
@@ -30,7 +29,6 @@ import org.apache.flink.util.Collector;
  * dead letters.
  */
 public final class DeriveProcessor implements ProcessorFactory {
-    private static final Pattern IDENT = Pattern.compile("[a-z_][a-z0-9_]*");
 
     static final OptionsSchema FIELD =
             OptionsSchema.builder()
@@ -74,12 +72,20 @@ public final class DeriveProcessor implements ProcessorFactory {
     @Override
     public RowSchema check(Options o, RowSchema input, Problems problems) {
         RowSchema schema = input;
+        java.util.Set<String> names = new java.util.HashSet<>();
         for (Options f : o.<Options>list("fields")) {
             String name = f.string("name");
             if (name == null || f.expr("expr") == null) {
                 continue;
             }
-            if (!IDENT.matcher(name).matches()) {
+            if (!names.add(name)) {
+                problems.add(
+                        f.pos("name"),
+                        f.path("name"),
+                        "'" + name + "' is derived twice in this step; give each field one name");
+                continue;
+            }
+            if (!Field.isValidName(name)) {
                 problems.add(
                         f.pos("name"),
                         f.path("name"),

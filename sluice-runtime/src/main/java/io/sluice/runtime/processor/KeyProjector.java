@@ -47,7 +47,7 @@ public final class KeyProjector implements KeySelector<EventRow, EventRow> {
         for (int i = 0; i < key.size(); i++) {
             if (key.get(i) != null && input.field(key.get(i)) == null) {
                 problems.add(
-                        o.pos(option),
+                        o.pos(option, i),
                         o.path(option) + "[" + i + "]",
                         Suggest.unknown("field", key.get(i), input.names()));
             }

@@ -98,7 +98,7 @@ public final class ValidateProcessor implements ProcessorFactory {
             String f = required.get(i);
             if (f != null && input.field(f) == null) {
                 problems.add(
-                        o.pos("required"),
+                        o.pos("required", i),
                         o.path("required") + "[" + i + "]",
                         Suggest.unknown("field", f, input.names()));
             } else if (f != null) {

@@ -99,6 +99,11 @@ public final class WindowAggregateProcessor implements ProcessorFactory {
     }
 
     @Override
+    public boolean needsEventTime() {
+        return true;
+    }
+
+    @Override
     public List<String> sinkOptions() {
         return List.of("late-output");
     }

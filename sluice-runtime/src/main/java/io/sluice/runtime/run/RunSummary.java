@@ -1,6 +1,7 @@
 package io.sluice.runtime.run;
 
 import io.sluice.runtime.codec.ValueParser;
+import io.sluice.runtime.row.DeadLetters;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
@@ -24,10 +25,26 @@ public record RunSummary(
     }
 
     /**
-     * Every input row is either accepted or a dead letter; anything else is a bug worth showing.
+     * Dead letters that were rejections. Late rows sent to dead letters (no late output) are not:
+     * they passed every check and are also counted as accepted.
      */
+    public long rejected() {
+        return deadLetters() - late();
+    }
+
+    /** Late rows that went to dead letters because their step names no late output. */
+    public long late() {
+        return deadLettersByReason.getOrDefault(DeadLetters.Reason.LATE.id(), 0L);
+    }
+
+    /** Rows neither accepted, filtered out nor rejected: zero unless Sluice has a bug. */
+    public long unaccounted() {
+        return rowsIn - accepted - filtered - rejected();
+    }
+
+    /** Every input row is accepted, filtered out or rejected; anything else is a bug. */
     public boolean balanced() {
-        return rowsIn == accepted + deadLetters();
+        return unaccounted() == 0;
     }
 
     public static RunSummary from(
@@ -70,21 +87,21 @@ public record RunSummary(
         sb.append(
                 String.format(
                         Locale.ROOT,
-                        "  rows in       %,12d  = accepted %,d + dead letters %,d%s%n",
+                        "  rows in       %,12d  = accepted %,d%s + dead letters %,d%s%n",
                         rowsIn,
                         accepted,
-                        deadLetters(),
-                        balanced()
-                                ? ""
-                                : "   (MISMATCH: "
-                                        + (rowsIn - accepted - deadLetters())
-                                        + " rows unaccounted)"));
-        if (filtered > 0) {
+                        filtered > 0
+                                ? String.format(Locale.ROOT, " + filtered out %,d", filtered)
+                                : "",
+                        rejected(),
+                        balanced() ? "" : "   (MISMATCH: " + unaccounted() + " rows unaccounted)"));
+        if (late() > 0) {
             sb.append(
                     String.format(
                             Locale.ROOT,
-                            "  filtered out  %,12d  (accepted, then dropped by a filter step)%n",
-                            filtered));
+                            "  late rows     %,12d  (accepted, too late for a window, copied to dead"
+                                    + " letters)%n",
+                            late()));
         }
         sb.append(String.format(Locale.ROOT, "  throughput    %,12.0f  rows/s%n", rowsIn / secs));
         sb.append("  outputs");

@@ -11,6 +11,18 @@ public final class WatermarkAccumulator implements SimpleAccumulator<Long> {
     private static final long serialVersionUID = 1L;
     private long value = Long.MIN_VALUE;
 
+    /** The task's watermark accumulator; operators chained into one task share it. */
+    public static WatermarkAccumulator of(
+            org.apache.flink.api.common.functions.RuntimeContext ctx) {
+        Accumulator<Long, Long> existing = ctx.getAccumulator(Counters.WATERMARK);
+        if (existing instanceof WatermarkAccumulator w) {
+            return w;
+        }
+        WatermarkAccumulator w = new WatermarkAccumulator();
+        ctx.addAccumulator(Counters.WATERMARK, w);
+        return w;
+    }
+
     @Override
     public void add(Long v) {
         value = Math.max(value, v);

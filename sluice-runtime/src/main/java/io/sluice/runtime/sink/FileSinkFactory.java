@@ -84,7 +84,10 @@ public final class FileSinkFactory implements SinkFactory {
             int subtask = context.getTaskInfo().getIndexOfThisSubtask();
             OutputStream out =
                     new BufferedOutputStream(
-                            Files.newOutputStream(d.resolve("part-" + subtask + ".jsonl")),
+                            Files.newOutputStream(
+                                    d.resolve("part-" + subtask + ".jsonl"),
+                                    java.nio.file.StandardOpenOption.CREATE,
+                                    java.nio.file.StandardOpenOption.APPEND),
                             1 << 16);
             return new SinkWriter<>() {
                 @Override

@@ -3,12 +3,12 @@ package io.sluice.runtime.source;
 import io.sluice.runtime.compose.RunContext;
 import io.sluice.runtime.row.EventRow;
 import io.sluice.runtime.row.EventRowTypeInfo;
-import io.sluice.spec.SpecLoader;
 import io.sluice.spec.model.RowSchema;
 import io.sluice.spec.model.Spec.SourceSpec;
 import io.sluice.spec.options.OptionType;
 import io.sluice.spec.options.Options;
 import io.sluice.spec.options.OptionsSchema;
+import io.sluice.spec.plugin.PluginCheck;
 import io.sluice.spec.problem.Problems;
 import java.time.LocalDateTime;
 import java.time.ZoneId;
@@ -25,7 +25,7 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  * {@code generator}: deterministic synthetic input from a seed and a count, as CSV lines, so a spec
  * runs with nothing to download. Profile {@code taxi-trips}: Chicago Taxi Trips columns.
  */
-public final class GeneratorSourceFactory implements SourceFactory, SpecLoader.SourceCheck {
+public final class GeneratorSourceFactory implements SourceFactory, PluginCheck {
     static final OptionsSchema OPTIONS =
             OptionsSchema.builder()
                     .optional(
@@ -98,6 +98,16 @@ public final class GeneratorSourceFactory implements SourceFactory, SpecLoader.S
             if (d != null && (d < 0 || d > 1)) {
                 problems.add(o.pos(share), o.path(share), "a share is between 0 and 1");
             }
+        }
+        if (!"csv".equals(o.string("format")) || !",".equals(o.string("delimiter"))) {
+            problems.add(
+                    o.pos("format"),
+                    o.path("format"),
+                    "the generator writes comma-separated CSV: leave 'format' and 'delimiter' out");
+        }
+        Long rate = o.longOrNull("rows-per-second");
+        if (rate != null && rate < 1) {
+            problems.add(o.pos("rows-per-second"), o.path("rows-per-second"), "must be at least 1");
         }
         if (o.longOrNull("count") != null && o.longValue("count") < 0) {
             problems.add(o.pos("count"), o.path("count"), "the count cannot be negative");

@@ -57,7 +57,8 @@ class SpecValidationTest {
     void duplicateKeysAreProblems() throws IOException {
         assertThat(problems("duplicate-keys.yaml"))
                 .containsExactly(
-                        "duplicate-keys.yaml:2:1: name: duplicate key 'name' (first at line 1)");
+                        "duplicate-keys.yaml:2:1: name: duplicate key 'name' (first at line 1)",
+                        "duplicate-keys.yaml:5:12: pipelines: a spec needs at least one pipeline");
     }
 
     @Test
@@ -204,5 +205,100 @@ class SpecValidationTest {
                                                 "--set:1:1: sources[0].count: expected a whole number, found 'lots'",
                                                 "--set:1:1: sources[0].cont: unknown key 'cont' (known: count, delimiter, dirty-share, event-time, fields, format, id, interval, late-share, profile, rows-per-second, seed, start, type); did you mean 'count'?",
                                                 "--set:1:1: tripz.count: expected SOURCE-OR-SINK.OPTION=VALUE; unknown source or sink 'tripz' (known: area-stats, dead-letters, late-trips, taxi-alerts, trip-features, trips); did you mean 'trips'?"));
+    }
+
+    static final String BASE =
+            """
+            name: t
+            sources:
+              - id: s
+                type: generator
+                fields: [{name: fare, type: double}, {name: company, type: string}, {name: ts, type: timestamp}]
+            sinks: [{id: out, type: console}]
+            pipelines:
+              - id: p
+                source: s
+                dead-letters: out
+                steps:
+                  - {id: f, processor: filter, condition: "fare > 1.0"}
+            """;
+
+    /** Problems of BASE with one line replaced, as FILE:LINE:COL: PATH: MESSAGE strings. */
+    private List<String> problemsWith(String from, String to) {
+        String yaml = BASE.replace(from, to);
+        assertThat(yaml).as("the edit applies").isNotEqualTo(BASE);
+        try {
+            loader.load("t.yaml", yaml);
+        } catch (SpecException e) {
+            return e.problems().stream().map(Problem::toString).toList();
+        }
+        throw new AssertionError("accepted:\n" + yaml);
+    }
+
+    @Test
+    void malformedSpecsAreProblemsNotCrashes() {
+        assertThat(problemsWith("  - id: s\n", "  - type2: x\n"))
+                .contains(
+                        "t.yaml:3:5: sources[0].id: missing required key 'id' (a string)",
+                        "t.yaml:9:13: pipelines[0].source: unknown source 's' (none declared)");
+        assertThat(problemsWith("name: t\n", "name: t\nruntime: 3\n"))
+                .containsExactly("t.yaml:2:10: runtime: expected a map, found a scalar");
+        assertThat(
+                        problemsWith(
+                                "name: t\n",
+                                "name: t\nruntime: {parallelism: two, restart-attempts: x}\n"))
+                .containsExactly(
+                        "t.yaml:2:24: runtime.parallelism: expected a whole number, found 'two'",
+                        "t.yaml:2:47: runtime.restart-attempts: expected a whole number, found 'x'");
+        assertThat(
+                        problemsWith(
+                                "name: t\n",
+                                "name: t\nruntime: {parallelism: 4294967297, checkpoint-interval: 0s}\n"))
+                .containsExactly(
+                        "t.yaml:2:24: runtime.parallelism: must be between 1 and 32768",
+                        "t.yaml:2:57: runtime.checkpoint-interval: checkpoints need an interval of at least 10ms; leave it out to turn them off");
+        assertThat(problemsWith("name: t\n", "name: ../../x\n"))
+                .containsExactly(
+                        "t.yaml:1:7: name: the name is one word of letters, digits, '-' and '_' (it names the output folder); found '../../x'");
+        assertThat(
+                        problemsWith(
+                                "    type: generator\n",
+                                "    type: generator\n    format: json\n    rows-per-second: 0\n    interval: 99999999999999999d\n"))
+                .containsExactly(
+                        "t.yaml:5:13: sources[0].format: the generator writes comma-separated CSV: leave 'format' and 'delimiter' out",
+                        "t.yaml:6:22: sources[0].rows-per-second: must be at least 1",
+                        "t.yaml:7:15: sources[0].interval: expected a duration like 500ms, 30s, 5m, 1h or 2d, found '99999999999999999d' (too long)");
+    }
+
+    @Test
+    void stepsThatCouldNotRunAreRejected() {
+        assertThat(
+                        problemsWith(
+                                "      - {id: f, processor: filter, condition: \"fare > 1.0\"}\n",
+                                "      - {id: w, processor: window-aggregate, key: [company], window: {type: tumbling, size: 1m}, aggregates: [{name: n, fn: count}], output: out}\n"))
+                .containsExactly(
+                        "t.yaml:12:9: pipelines[0].steps[0].processor: 'window-aggregate' works in event time: declare 'event-time' on source 's'");
+        assertThat(
+                        problemsWith(
+                                "      - {id: f, processor: filter, condition: \"fare > 1.0\"}\n",
+                                "      - {id: d, processor: derive, fields: [{name: y, expr: '1'}, {name: z, expr: 'y + 1'}, {name: y, expr: '\"a\"'}]}\n"))
+                .containsExactly(
+                        "t.yaml:12:100: pipelines[0].steps[0].fields[2].name: 'y' is derived twice in this step; give each field one name");
+    }
+
+    @Test
+    void problemsPointAtListItemsAndIntoBlockExpressions() {
+        assertThat(
+                        problemsWith(
+                                "      - {id: f, processor: filter, condition: \"fare > 1.0\"}\n",
+                                "      - {id: v, processor: validate, required: [fare, nope]}\n"))
+                .containsExactly(
+                        "t.yaml:12:55: pipelines[0].steps[0].required[1]: unknown field 'nope' (known: company, fare, ts)");
+        assertThat(
+                        problemsWith(
+                                "      - {id: f, processor: filter, condition: \"fare > 1.0\"}\n",
+                                "      - id: f\n        processor: filter\n        condition: |\n          fare > 1.0 &&\n            nope\n"))
+                .containsExactly(
+                        "t.yaml:16:13: pipelines[0].steps[0].condition: expression: undeclared reference to 'nope' (in container '')");
     }
 }

@@ -155,9 +155,9 @@ public final class CelSupport {
         if (line <= 0) {
             return expr.pos();
         }
-        return line == 1
-                ? expr.pos().shift(0, Math.max(col, 0))
-                : expr.pos().shift(line - 1, col + 1);
+        Pos start = expr.pos();
+        // each line of a block scalar starts at the block's indentation
+        return new Pos(start.file(), start.line() + line - 1, start.column() + Math.max(col, 0));
     }
 
     /** CEL lists every overload's signature; users need the mismatch and how to fix it. */

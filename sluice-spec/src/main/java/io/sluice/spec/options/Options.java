@@ -19,10 +19,18 @@ public final class Options implements Serializable {
     private final Pos pos;
     private final Map<String, Value> values;
 
+    private final Map<String, List<Pos>> itemPositions;
+
     public Options(String path, Pos pos, Map<String, Value> values) {
+        this(path, pos, values, Map.of());
+    }
+
+    public Options(
+            String path, Pos pos, Map<String, Value> values, Map<String, List<Pos>> itemPositions) {
         this.path = path;
         this.pos = pos;
         this.values = Collections.unmodifiableMap(values);
+        this.itemPositions = Map.copyOf(itemPositions);
     }
 
     /** The path of this object in the file, e.g. {@code pipelines[0].steps[2]}. */
@@ -94,6 +102,15 @@ public final class Options implements Serializable {
     public <T> List<T> list(String key) {
         Object v = get(key);
         return v == null ? List.of() : (List<T>) v;
+    }
+
+    /** Where item {@code index} of list option {@code key} was written. */
+    public Pos pos(String key, int index) {
+        Object items = itemPositions.get(key);
+        if (items instanceof List<?> l && index < l.size() && l.get(index) instanceof Pos p) {
+            return p;
+        }
+        return pos(key);
     }
 
     public Map<String, Value> values() {

@@ -37,9 +37,15 @@ public final class OptionsBinder {
     public Options bind(YNode node, OptionsSchema schema, String path) {
         if (!(node instanceof YNode.YMap map)) {
             problems.add(node.pos(), path, "expected a map, found " + node.kind());
-            return new Options(path, node.pos(), Map.of());
+            // later checks see the defaults, not a crash: the problem above rejects the spec
+            Map<String, Options.Value> defaults = new LinkedHashMap<>();
+            for (OptionDef def : schema.options()) {
+                defaults.put(def.name(), new Options.Value(def.defaultValue(), node.pos()));
+            }
+            return new Options(path, node.pos(), defaults);
         }
         Map<String, Options.Value> values = new LinkedHashMap<>();
+        Map<String, List<Pos>> itemPositions = new LinkedHashMap<>();
         for (YNode.YMap.Entry e : map.entries().values()) {
             if (schema.get(e.key()) == null) {
                 problems.add(
@@ -67,9 +73,15 @@ public final class OptionsBinder {
                 continue;
             }
             Object v = convert(e.value(), def.type(), childPath);
+            if (v == null && !def.required()) {
+                v = def.defaultValue(); // reported above; keep later checks on sane values
+            }
             values.put(def.name(), new Options.Value(v, e.value().pos()));
+            if (e.value() instanceof YNode.YSeq seq) {
+                itemPositions.put(def.name(), seq.items().stream().map(YNode::pos).toList());
+            }
         }
-        return new Options(path, map.pos(), values);
+        return new Options(path, map.pos(), values, itemPositions);
     }
 
     private Object convert(YNode node, OptionType type, String path) {
@@ -114,7 +126,7 @@ public final class OptionsBinder {
             } else if (type instanceof OptionType.OneOf t) {
                 return oneOf(text, t, pos, path);
             } else if (type instanceof OptionType.Expression) {
-                return new Expr(text, pos.shift(0, s.contentColumnOffset()));
+                return new Expr(text, s.contentPos());
             }
             throw new IllegalStateException("unhandled option type " + type);
         } catch (IllegalArgumentException e) {
@@ -148,7 +160,15 @@ public final class OptionsBinder {
         if (!m.matches()) {
             throw new IllegalArgumentException((String) null);
         }
-        long n = Long.parseLong(m.group(1));
+        long n;
+        try {
+            n = Long.parseLong(m.group(1));
+            if (n > 365L * 24 * 3600 * 1000 * 1000) {
+                throw new NumberFormatException();
+            }
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("too long");
+        }
         return switch (m.group(2)) {
             case "ms" -> Duration.ofMillis(n);
             case "s" -> Duration.ofSeconds(n);

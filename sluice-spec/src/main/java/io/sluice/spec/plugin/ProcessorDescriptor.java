@@ -32,6 +32,13 @@ public interface ProcessorDescriptor extends PluginDescriptor {
      */
     RowSchema check(Options options, RowSchema input, Problems problems);
 
+    /**
+     * Whether the step needs event time (windows); the loader requires the source to declare it.
+     */
+    default boolean needsEventTime() {
+        return false;
+    }
+
     /** Options whose values name sinks (e.g. {@code late-output}); the loader checks they exist. */
     default List<String> sinkOptions() {
         return List.of();

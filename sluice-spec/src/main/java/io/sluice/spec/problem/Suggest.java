@@ -11,7 +11,7 @@ public final class Suggest {
     public static Optional<String> closest(String word, Collection<String> known) {
         String best = null;
         int bestDistance = Integer.MAX_VALUE;
-        for (String k : new TreeSet<>(known)) {
+        for (String k : sorted(known)) {
             int d = distance(word.toLowerCase(), k.toLowerCase());
             if (d < bestDistance) {
                 bestDistance = d;
@@ -23,7 +23,7 @@ public final class Suggest {
             return Optional.of(best);
         }
         // "dead-letter" for "dead", "area-statistics" for "area-stats": a shared stem of 3+ letters
-        for (String k : new TreeSet<>(known)) {
+        for (String k : sorted(known)) {
             String a = word.toLowerCase();
             String b = k.toLowerCase();
             if (Math.min(a.length(), b.length()) >= 3 && (a.startsWith(b) || b.startsWith(a))) {
@@ -37,9 +37,23 @@ public final class Suggest {
     public static String unknown(String what, String word, Collection<String> known) {
         StringBuilder sb =
                 new StringBuilder("unknown ").append(what).append(" '").append(word).append("'");
-        sb.append(" (known: ").append(String.join(", ", new TreeSet<>(known))).append(")");
+        TreeSet<String> words = sorted(known);
+        sb.append(
+                words.isEmpty()
+                        ? " (none declared)"
+                        : " (known: " + String.join(", ", words) + ")");
         closest(word, known).ifPresent(c -> sb.append("; did you mean '").append(c).append("'?"));
         return sb.toString();
+    }
+
+    private static TreeSet<String> sorted(Collection<String> known) {
+        TreeSet<String> out = new TreeSet<>();
+        for (String k : known) {
+            if (k != null) {
+                out.add(k);
+            }
+        }
+        return out;
     }
 
     static int distance(String a, String b) {

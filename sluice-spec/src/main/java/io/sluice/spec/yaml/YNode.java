@@ -44,9 +44,11 @@ public sealed interface YNode permits YNode.YMap, YNode.YSeq, YNode.YScalar {
 
     /**
      * A scalar. {@code quoted} tells whether the user wrote quotes (so {@code "42"} is a string and
-     * {@code 42} a number); {@code isNull} is an explicit {@code null}, {@code ~} or empty value.
+     * {@code 42} a number); {@code isNull} is an explicit {@code null} or an empty value. {@code
+     * contentPos} is where the value's first character stands: after an opening quote, or on the
+     * line after a block indicator ({@code |}, {@code >}).
      */
-    record YScalar(Pos pos, String value, boolean quoted, boolean isNull, int contentColumnOffset)
+    record YScalar(Pos pos, String value, boolean quoted, boolean isNull, Pos contentPos)
             implements YNode {
         @Override
         public String kind() {

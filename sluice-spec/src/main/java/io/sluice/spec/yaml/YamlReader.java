@@ -37,7 +37,7 @@ public final class YamlReader {
                 problems.add(new Pos(file, 1, 1), "", "the file is empty");
                 return null;
             }
-            return convert(file, root.get(), "", problems);
+            return convert(file, text, root.get(), "", problems);
         } catch (MarkedYamlEngineException e) {
             Pos pos = e.getProblemMark().map(m -> pos(file, m)).orElse(new Pos(file, 1, 1));
             problems.add(pos, "", "YAML syntax: " + e.getProblem());
@@ -48,6 +48,22 @@ public final class YamlReader {
         }
     }
 
+    /** The first content line after a block indicator at {@code indicator}, at its indentation. */
+    private static Pos blockContent(String file, String text, Pos indicator) {
+        String[] lines = text.split("\n", -1);
+        for (int l = indicator.line(); l < lines.length; l++) {
+            String line = lines[l];
+            if (!line.isBlank()) {
+                int indent = 0;
+                while (indent < line.length() && line.charAt(indent) == ' ') {
+                    indent++;
+                }
+                return new Pos(file, l + 1, indent + 1);
+            }
+        }
+        return indicator;
+    }
+
     private static Pos pos(String file, Mark m) {
         return new Pos(file, m.getLine() + 1, m.getColumn() + 1);
     }
@@ -56,7 +72,8 @@ public final class YamlReader {
         return n.getStartMark().map(m -> pos(file, m)).orElse(new Pos(file, 0, 0));
     }
 
-    private static YNode convert(String file, Node node, String path, Problems problems) {
+    private static YNode convert(
+            String file, String text, Node node, String path, Problems problems) {
         Pos pos = pos(file, node);
         if (node instanceof MappingNode map) {
             Map<String, YNode.YMap.Entry> entries = new LinkedHashMap<>();
@@ -85,7 +102,9 @@ public final class YamlReader {
                 entries.put(
                         key,
                         new YNode.YMap.Entry(
-                                key, keyPos, convert(file, t.getValueNode(), childPath, problems)));
+                                key,
+                                keyPos,
+                                convert(file, text, t.getValueNode(), childPath, problems)));
             }
             return new YNode.YMap(pos, entries);
         }
@@ -93,15 +112,18 @@ public final class YamlReader {
             List<YNode> items = new ArrayList<>();
             int i = 0;
             for (Node item : seq.getValue()) {
-                items.add(convert(file, item, path + "[" + i++ + "]", problems));
+                items.add(convert(file, text, item, path + "[" + i++ + "]", problems));
             }
             return new YNode.YSeq(pos, items);
         }
         ScalarNode s = (ScalarNode) node;
-        boolean quoted =
-                s.getScalarStyle() == ScalarStyle.DOUBLE_QUOTED
-                        || s.getScalarStyle() == ScalarStyle.SINGLE_QUOTED;
+        ScalarStyle style = s.getScalarStyle();
+        boolean quoted = style == ScalarStyle.DOUBLE_QUOTED || style == ScalarStyle.SINGLE_QUOTED;
         boolean isNull = !quoted && Tag.NULL.equals(s.getTag());
-        return new YNode.YScalar(pos, s.getValue(), quoted, isNull, quoted ? 1 : 0);
+        Pos content = quoted ? pos.shift(0, 1) : pos;
+        if (style == ScalarStyle.LITERAL || style == ScalarStyle.FOLDED) {
+            content = blockContent(file, text, pos);
+        }
+        return new YNode.YScalar(pos, s.getValue(), quoted, isNull, content);
     }
 }
