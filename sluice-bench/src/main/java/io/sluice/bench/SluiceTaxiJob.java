@@ -3,6 +3,8 @@ package io.sluice.bench;
 import io.sluice.runtime.compose.JobComposer;
 import io.sluice.runtime.compose.RunContext;
 import io.sluice.runtime.row.EventRow;
+import io.sluice.runtime.sink.SinkRecord;
+import io.sluice.runtime.sink.ValueSink;
 import io.sluice.runtime.source.TaxiTrips;
 import io.sluice.spec.model.Spec;
 import io.sluice.spec.model.Spec.SinkSpec;
@@ -59,8 +61,8 @@ final class SluiceTaxiJob {
         }
 
         @Override
-        public Sink<byte[]> sink(SinkSpec sink) {
-            return sinks.apply(sink.id());
+        public Sink<SinkRecord> sink(Spec job, SinkSpec sink) {
+            return ValueSink.of(sinks.apply(sink.id()));
         }
     }
 }

@@ -107,16 +107,13 @@ final class RunCommand implements Callable<Integer> {
                                             Duration.ofMillis((long) (progressEvery * 1000)),
                                             !noWebUi,
                                             parallelism),
-                                    progress);
+                                    progress,
+                                    (done, stopped) -> report(s, outDir, done, stopped, out));
         } catch (IllegalArgumentException e) {
             // the spec is valid but does not fit its input (e.g. a mapped column is missing)
             err.println("error: " + Errors.oneLine(e));
             return SluiceCli.BAD_SPEC;
         }
-        out.println();
-        out.print(summary.render());
-        printSamples(s, outDir, out);
-        out.println("Flink log: " + outDir.resolve("sluice.log"));
         if (!summary.balanced()) {
             err.println(
                     "error: "
@@ -126,6 +123,19 @@ final class RunCommand implements Callable<Integer> {
             return SluiceCli.FAILED;
         }
         return 0;
+    }
+
+    private static void report(
+            Spec s, Path outDir, RunSummary summary, boolean stopped, PrintWriter out)
+            throws IOException {
+        out.println();
+        if (stopped) {
+            out.println("Stopped with Ctrl-C: the counts cover what was processed until then.");
+        }
+        out.print(summary.render());
+        printSamples(s, outDir, out);
+        out.println("Flink log: " + outDir.resolve("sluice.log"));
+        out.flush();
     }
 
     /** The first record of each file output, so the user sees what was produced. */

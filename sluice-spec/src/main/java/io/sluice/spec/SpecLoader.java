@@ -21,6 +21,7 @@ import io.sluice.spec.plugin.PluginDescriptor;
 import io.sluice.spec.plugin.PluginKind;
 import io.sluice.spec.plugin.PluginRegistry;
 import io.sluice.spec.plugin.ProcessorDescriptor;
+import io.sluice.spec.plugin.RecordTimestamps;
 import io.sluice.spec.problem.Problems;
 import io.sluice.spec.problem.Suggest;
 import io.sluice.spec.yaml.Pos;
@@ -68,6 +69,12 @@ public final class SpecLoader {
                             OptionType.INT,
                             0L,
                             "restarts after a failure before the run fails")
+                    .optional(
+                            "buffer-timeout",
+                            OptionType.DURATION,
+                            null,
+                            "longest a record waits in a network buffer (lower: less latency, more"
+                                    + " overhead); Flink's default 100ms when absent")
                     .build();
 
     static final OptionsSchema TOP =
@@ -106,6 +113,12 @@ public final class SpecLoader {
                             null,
                             "unit of a numeric timestamp")
                     .optional("time-zone", OptionType.STRING, "UTC", "zone of local date-times")
+                    .optional(
+                            "from",
+                            OptionType.oneOf("column", "record-timestamp"),
+                            "column",
+                            "where the value comes from: the input column, or the timestamp the"
+                                    + " source attached to the record (Kafka)")
                     .build();
 
     static final OptionsSchema EVENT_TIME =
@@ -299,7 +312,7 @@ public final class SpecLoader {
 
     private static RuntimeSpec runtime(Options rt, Problems problems) {
         if (rt == null) {
-            return new RuntimeSpec(2, null, 0);
+            return new RuntimeSpec(2, null, 0, null);
         }
         long parallelism = rt.longValue("parallelism");
         if (parallelism < 1 || parallelism > 32_768) {
@@ -320,7 +333,8 @@ public final class SpecLoader {
                     rt.pos("restart-attempts"), "runtime.restart-attempts", "must be 0 or more");
             restarts = 0;
         }
-        return new RuntimeSpec((int) parallelism, checkpoints, (int) restarts);
+        return new RuntimeSpec(
+                (int) parallelism, checkpoints, (int) restarts, rt.duration("buffer-timeout"));
     }
 
     /** The entry with this run's {@code --set} values for its id in place of the file's. */
@@ -467,6 +481,21 @@ public final class SpecLoader {
                 problems.add(f.pos("name"), f.path("name"), "duplicate field '" + name + "'");
             }
             FieldType type = FieldType.of(f.string("type"));
+            if ("record-timestamp".equals(f.string("from"))) {
+                if (type != FieldType.TIMESTAMP) {
+                    problems.add(
+                            f.pos("from"),
+                            f.path("from"),
+                            "a record timestamp is a timestamp field");
+                } else if (d != null && !(d instanceof RecordTimestamps)) {
+                    problems.add(
+                            f.pos("from"),
+                            f.path("from"),
+                            "source type '"
+                                    + d.identifier()
+                                    + "' attaches no timestamps to records");
+                }
+            }
             checkTimeFormat(f, type, problems);
             mappings.add(
                     new FieldMapping(
@@ -476,6 +505,7 @@ public final class SpecLoader {
                             f.string("pattern"),
                             f.string("unit"),
                             f.string("time-zone"),
+                            "record-timestamp".equals(f.string("from")),
                             f.pos()));
             fields.add(new Field(name, type, true));
         }
@@ -499,7 +529,14 @@ public final class SpecLoader {
                         et.path("field"),
                         "event time needs a timestamp field; '" + f + "' is " + field.type().id());
             }
-            eventTime = new EventTime(f, et.duration("max-out-of-orderness"), et.pos());
+            eventTime =
+                    new EventTime(
+                            f,
+                            et.duration("max-out-of-orderness"),
+                            Duration.ZERO.equals(et.duration("idle-timeout"))
+                                    ? null
+                                    : et.duration("idle-timeout"),
+                            et.pos());
         }
         String delimiter = o.string("delimiter");
         if (delimiter != null && delimiter.length() != 1) {

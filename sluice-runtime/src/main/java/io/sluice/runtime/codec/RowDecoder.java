@@ -35,6 +35,7 @@ public final class RowDecoder implements Serializable {
     private final String[] fieldPositions;
     private final String sourcePosition;
     private final int eventTimeIndex;
+    private final boolean[] fromRecord;
     private final String step;
     private transient CharsetDecoder utf8;
     private transient ObjectMapper json;
@@ -54,12 +55,14 @@ public final class RowDecoder implements Serializable {
         this.columnIndex = new int[fields.size()];
         this.fieldPositions = new String[fields.size()];
         List<String> missing = new ArrayList<>();
+        this.fromRecord = new boolean[fields.size()];
         for (int i = 0; i < fields.size(); i++) {
             FieldMapping m = fields.get(i);
             parsers[i] = new ValueParser(m);
             columns[i] = m.column();
             fieldPositions[i] = m.pos().fileLine();
-            if (header != null) {
+            fromRecord[i] = m.recordTimestamp();
+            if (header != null && !fromRecord[i]) {
                 columnIndex[i] = header.indexOf(m.column());
                 if (columnIndex[i] < 0) {
                     missing.add(m.column());
@@ -85,6 +88,15 @@ public final class RowDecoder implements Serializable {
 
     /** Returns the row, or null after handing a dead letter to {@code deadLetters}. */
     public EventRow decode(byte[] raw, String origin, Consumer<EventRow> deadLetters) {
+        return decode(raw, origin, null, deadLetters);
+    }
+
+    /**
+     * Like {@link #decode(byte[], String, Consumer)}, with the timestamp the source attached to the
+     * record (null when none) for fields mapped {@code from: record-timestamp}.
+     */
+    public EventRow decode(
+            byte[] raw, String origin, Long recordTimestamp, Consumer<EventRow> deadLetters) {
         String text;
         try {
             if (utf8 == null) {
@@ -132,6 +144,11 @@ public final class RowDecoder implements Serializable {
                             origin));
             return null;
         }
+        for (int i = 0; i < fromRecord.length; i++) {
+            if (fromRecord[i]) {
+                values[i] = recordTimestamp;
+            }
+        }
         if (eventTimeIndex >= 0 && values[eventTimeIndex] == null) {
             String f = parsers[eventTimeIndex].name();
             deadLetters.accept(
@@ -170,6 +187,9 @@ public final class RowDecoder implements Serializable {
             return false;
         }
         for (int i = 0; i < parsers.length; i++) {
+            if (fromRecord[i]) {
+                continue;
+            }
             values[i] = parsers[i].parse(cells.get(columnIndex[i]));
         }
         return true;
@@ -212,6 +232,9 @@ public final class RowDecoder implements Serializable {
             return false;
         }
         for (int i = 0; i < parsers.length; i++) {
+            if (fromRecord[i]) {
+                continue;
+            }
             JsonNode v = node.get(columns[i]);
             if (v == null || v.isNull()) {
                 values[i] = null;

@@ -10,6 +10,7 @@ import io.sluice.runtime.run.Counters;
 import io.sluice.runtime.run.WatermarkAccumulator;
 import io.sluice.runtime.sink.JsonEncoder;
 import io.sluice.runtime.sink.SinkFactory;
+import io.sluice.runtime.sink.SinkRecord;
 import io.sluice.runtime.source.SourceFactory;
 import io.sluice.spec.model.RowSchema;
 import io.sluice.spec.model.Spec;
@@ -27,7 +28,6 @@ import java.util.List;
 import java.util.Map;
 import org.apache.flink.api.common.accumulators.LongCounter;
 import org.apache.flink.api.common.functions.OpenContext;
-import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
@@ -58,7 +58,12 @@ public final class JobComposer {
 
         List<String> csvHeader(SourceSpec spec) throws IOException;
 
-        Sink<byte[]> sink(SinkSpec spec);
+        Sink<SinkRecord> sink(Spec job, SinkSpec spec);
+
+        /** Fields forming the record key of a sink (see {@link SinkFactory#keyFields}). */
+        default List<String> keyFields(SinkSpec spec) {
+            return List.of();
+        }
     }
 
     /** Connectors from the registered source and sink plugins. */
@@ -78,9 +83,17 @@ public final class JobComposer {
             }
 
             @Override
-            public Sink<byte[]> sink(SinkSpec spec) {
-                return ((SinkFactory) registry.find(PluginKind.SINK, spec.type()))
-                        .create(spec, run);
+            public Sink<SinkRecord> sink(Spec job, SinkSpec spec) {
+                return factory(spec).create(spec, job, run);
+            }
+
+            @Override
+            public List<String> keyFields(SinkSpec spec) {
+                return factory(spec).keyFields(spec);
+            }
+
+            private SinkFactory factory(SinkSpec spec) {
+                return (SinkFactory) registry.find(PluginKind.SINK, spec.type());
             }
         };
     }
@@ -102,23 +115,26 @@ public final class JobComposer {
     /** Adds the spec's pipelines to {@code env}. */
     public void compose(Spec spec, StreamExecutionEnvironment env) throws IOException {
         env.setParallelism(spec.runtime().parallelism());
+        if (spec.runtime().bufferTimeout() != null) {
+            env.setBufferTimeout(spec.runtime().bufferTimeout().toMillis());
+        }
         if (spec.runtime().checkpointInterval() != null) {
             env.enableCheckpointing(spec.runtime().checkpointInterval().toMillis());
         }
-        Map<String, List<DataStream<byte[]>>> bySink = new LinkedHashMap<>();
+        Map<String, List<DataStream<SinkRecord>>> bySink = new LinkedHashMap<>();
         Map<String, DataStream<EventRow>> sources = new LinkedHashMap<>();
         for (PipelineSpec p : spec.pipelines()) {
             composePipeline(spec, p, env, bySink, sources);
         }
         checkSinkFolders(spec);
         // Encoded outputs ---> one Sink V2 per sink id
-        for (Map.Entry<String, List<DataStream<byte[]>>> e : bySink.entrySet()) {
-            DataStream<byte[]> all = e.getValue().get(0);
-            for (DataStream<byte[]> s : e.getValue().subList(1, e.getValue().size())) {
+        for (Map.Entry<String, List<DataStream<SinkRecord>>> e : bySink.entrySet()) {
+            DataStream<SinkRecord> all = e.getValue().get(0);
+            for (DataStream<SinkRecord> s : e.getValue().subList(1, e.getValue().size())) {
                 all = all.union(s);
             }
             SinkSpec sink = spec.sink(e.getKey());
-            all.sinkTo(connectors.sink(sink))
+            all.sinkTo(connectors.sink(spec, sink))
                     .uid("sink." + sink.id())
                     .name(sink.id() + " (" + sink.type() + " sink)");
         }
@@ -128,7 +144,7 @@ public final class JobComposer {
             Spec spec,
             PipelineSpec p,
             StreamExecutionEnvironment env,
-            Map<String, List<DataStream<byte[]>>> bySink,
+            Map<String, List<DataStream<SinkRecord>>> bySink,
             Map<String, DataStream<EventRow>> sources)
             throws IOException {
         SourceSpec source = spec.source(p.source());
@@ -152,7 +168,8 @@ public final class JobComposer {
                     decoded.assignTimestampsAndWatermarks(
                                     RowWatermarks.strategy(
                                             source.schema().indexOf(source.eventTime().field()),
-                                            source.eventTime().maxOutOfOrderness()))
+                                            source.eventTime().maxOutOfOrderness(),
+                                            source.eventTime().idleTimeout()))
                             .uid(p.id() + ".watermarks")
                             .name(p.id() + " watermarks");
         }
@@ -223,6 +240,28 @@ public final class JobComposer {
         }
     }
 
+    /** Where the sink's key fields stand in this stream's rows; every stream must have them. */
+    private int[] keyIndexes(Spec spec, Emitted e) {
+        List<String> key = connectors.keyFields(spec.sink(e.sinkId()));
+        int[] out = new int[key.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = e.schema().indexOf(key.get(i));
+            if (out[i] < 0) {
+                throw new IllegalArgumentException(
+                        "sink '"
+                                + e.sinkId()
+                                + "' keys records by '"
+                                + key.get(i)
+                                + "', which the rows from "
+                                + e.producerUid()
+                                + " do not have (they have: "
+                                + String.join(", ", e.schema().names())
+                                + ")");
+            }
+        }
+        return out;
+    }
+
     /** A source's lines, read once however many pipelines use it. */
     private DataStream<EventRow> rawLines(
             StreamExecutionEnvironment env,
@@ -237,12 +276,13 @@ public final class JobComposer {
         return lines;
     }
 
-    private static void encodeTo(
-            Spec spec, Map<String, List<DataStream<byte[]>>> bySink, Emitted e) {
-        DataStream<byte[]> encoded =
+    private void encodeTo(Spec spec, Map<String, List<DataStream<SinkRecord>>> bySink, Emitted e) {
+        DataStream<SinkRecord> encoded =
                 e.stream()
-                        .map(new JsonEncoder(e.schema(), spec.hash(), e.sinkId()))
-                        .returns(PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO)
+                        .map(
+                                new JsonEncoder(
+                                        e.schema(), spec.hash(), e.sinkId(), keyIndexes(spec, e)))
+                        .returns(SinkRecord.TYPE)
                         .uid(e.producerUid() + ".encode." + e.sinkId())
                         .name("encode → " + e.sinkId());
         bySink.computeIfAbsent(e.sinkId(), k -> new ArrayList<>()).add(encoded);
@@ -267,7 +307,10 @@ public final class JobComposer {
             rowsIn.add(1);
             EventRow row =
                     decoder.decode(
-                            line.raw(), line.origin(), dead -> ctx.output(DeadLetters.TAG, dead));
+                            line.raw(),
+                            line.origin(),
+                            ctx.timestamp(),
+                            dead -> ctx.output(DeadLetters.TAG, dead));
             if (row != null) {
                 out.collect(row);
             }

@@ -28,6 +28,16 @@ public final class RowWatermarks implements WatermarkGenerator<EventRow> {
                 .withTimestampAssigner((row, previous) -> (Long) row.get(timeField));
     }
 
+    /**
+     * As {@link #strategy(int, Duration)}; with {@code idleTimeout}, a task that sees no rows for
+     * that long is marked idle, so it does not hold back the watermark of operators downstream.
+     */
+    public static WatermarkStrategy<EventRow> strategy(
+            int timeField, Duration maxOutOfOrderness, Duration idleTimeout) {
+        WatermarkStrategy<EventRow> s = strategy(timeField, maxOutOfOrderness);
+        return idleTimeout == null ? s : s.withIdleness(idleTimeout);
+    }
+
     @Override
     public void onEvent(EventRow row, long timestamp, WatermarkOutput out) {
         // saturate: a timestamp near Long.MIN_VALUE must not wrap around to the far future

@@ -11,9 +11,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
@@ -51,7 +53,16 @@ public final class LocalRunner {
         return conf;
     }
 
-    public RunSummary run(Spec spec, Path specDir, Options options, PrintStream log)
+    /** What to do with the summary when the job ends or is stopped with Ctrl-C (then true). */
+    public interface Report {
+        void accept(RunSummary summary, boolean stopped) throws Exception;
+    }
+
+    /**
+     * Runs the spec, printing progress to {@code log}, and hands the summary to {@code report}
+     * before returning it: also when Ctrl-C stops an unbounded job, before the JVM exits.
+     */
+    public RunSummary run(Spec spec, Path specDir, Options options, PrintStream log, Report report)
             throws Exception {
         Map<String, String> conf = baseConfig(spec);
         if (options.parallelism() != null) {
@@ -85,27 +96,62 @@ public final class LocalRunner {
         log.println("Outputs:      " + options.outputDir().toAbsolutePath());
         long every = options.progressEvery().toMillis();
         long previous = 0;
-        JobExecutionResult result;
-        while (true) {
-            try {
-                result = client.getJobExecutionResult().get(every, TimeUnit.MILLISECONDS);
-                break;
-            } catch (TimeoutException e) {
-                Map<String, Object> acc = accumulators(client);
-                if (acc != null) {
-                    Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
-                    log.println(RunSummary.progress(elapsed, acc, previous, every / 1000.0));
-                    previous = RunSummary.asLong(acc.get(Counters.ROWS_IN));
+        Map<String, Object> last = Map.of();
+        // Ctrl-C: cancel the job and let the summary of what it did print before the JVM exits
+        AtomicBoolean stopping = new AtomicBoolean();
+        CountDownLatch reported = new CountDownLatch(1);
+        Thread hook =
+                new Thread(
+                        () -> {
+                            stopping.set(true);
+                            log.println("Stopping: cancelling the job ...");
+                            try {
+                                client.cancel().get(30, TimeUnit.SECONDS);
+                                reported.await(30, TimeUnit.SECONDS);
+                            } catch (Exception e) {
+                                Thread.currentThread().interrupt();
+                            }
+                        },
+                        "sluice-stop");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            while (true) {
+                try {
+                    JobExecutionResult result =
+                            client.getJobExecutionResult().get(every, TimeUnit.MILLISECONDS);
+                    last = result.getAllAccumulatorResults();
+                    break;
+                } catch (TimeoutException e) {
+                    Map<String, Object> acc = accumulators(client);
+                    if (acc != null) {
+                        last = acc;
+                        Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
+                        log.println(RunSummary.progress(elapsed, acc, previous, every / 1000.0));
+                        previous = RunSummary.asLong(acc.get(Counters.ROWS_IN));
+                    }
+                } catch (ExecutionException e) {
+                    if (!stopping.get()) {
+                        throw e;
+                    }
+                    Map<String, Object> acc = accumulators(client);
+                    last = acc != null ? acc : last;
+                    break;
                 }
             }
+            Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
+            RunSummary summary =
+                    RunSummary.from(spec.name(), spec.hash(), elapsed, last, options.outputDir());
+            if (stopping.get()) {
+                summary = summary.asStopped();
+            }
+            report.accept(summary, stopping.get());
+            return summary;
+        } finally {
+            reported.countDown();
+            if (!stopping.get()) {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            }
         }
-        Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
-        return RunSummary.from(
-                spec.name(),
-                spec.hash(),
-                elapsed,
-                result.getAllAccumulatorResults(),
-                options.outputDir());
     }
 
     private static Map<String, Object> accumulators(JobClient client) {

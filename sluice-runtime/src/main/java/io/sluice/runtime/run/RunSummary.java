@@ -18,7 +18,8 @@ public record RunSummary(
         long filtered,
         Map<String, Long> deadLettersByReason,
         Map<String, Long> recordsBySink,
-        Path outputDir) {
+        Path outputDir,
+        boolean stopped) {
 
     public long deadLetters() {
         return deadLettersByReason.values().stream().mapToLong(Long::longValue).sum();
@@ -42,9 +43,27 @@ public record RunSummary(
         return rowsIn - accepted - filtered - rejected();
     }
 
-    /** Every input row is accepted, filtered out or rejected; anything else is a bug. */
+    /**
+     * Every input row is accepted, filtered out or rejected; anything else is a bug. A job stopped
+     * with Ctrl-C may have rows in flight, so it is not held to this.
+     */
     public boolean balanced() {
-        return unaccounted() == 0;
+        return stopped || unaccounted() == 0;
+    }
+
+    /** This summary for a job stopped before its input ended. */
+    public RunSummary asStopped() {
+        return new RunSummary(
+                job,
+                specHash,
+                duration,
+                rowsIn,
+                accepted,
+                filtered,
+                deadLettersByReason,
+                recordsBySink,
+                outputDir,
+                true);
     }
 
     public static RunSummary from(
@@ -71,7 +90,8 @@ public record RunSummary(
                 asLong(acc.get(Counters.FILTERED)),
                 dead,
                 out,
-                outputDir);
+                outputDir,
+                false);
     }
 
     static long asLong(Object o) {
@@ -94,7 +114,13 @@ public record RunSummary(
                                 ? String.format(Locale.ROOT, " + filtered out %,d", filtered)
                                 : "",
                         rejected(),
-                        balanced() ? "" : "   (MISMATCH: " + unaccounted() + " rows unaccounted)"));
+                        unaccounted() == 0
+                                ? ""
+                                : stopped
+                                        ? "   ("
+                                                + unaccounted()
+                                                + " rows were in flight when stopped)"
+                                        : "   (MISMATCH: " + unaccounted() + " rows unaccounted)"));
         if (late() > 0) {
             sb.append(
                     String.format(

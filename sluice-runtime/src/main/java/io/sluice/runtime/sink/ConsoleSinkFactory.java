@@ -1,6 +1,7 @@
 package io.sluice.runtime.sink;
 
 import io.sluice.runtime.compose.RunContext;
+import io.sluice.spec.model.Spec;
 import io.sluice.spec.model.Spec.SinkSpec;
 import io.sluice.spec.options.OptionType;
 import io.sluice.spec.options.OptionsSchema;
@@ -37,9 +38,9 @@ public final class ConsoleSinkFactory implements SinkFactory {
     }
 
     @Override
-    public Sink<byte[]> create(SinkSpec spec, RunContext run) {
+    public Sink<SinkRecord> create(SinkSpec spec, Spec job, RunContext run) {
         Long limit = spec.options().longOrNull("limit");
-        return new ConsoleSink(spec.id(), limit == null ? Long.MAX_VALUE : limit);
+        return ValueSink.of(new ConsoleSink(spec.id(), limit == null ? Long.MAX_VALUE : limit));
     }
 
     static final class ConsoleSink implements Sink<byte[]> {

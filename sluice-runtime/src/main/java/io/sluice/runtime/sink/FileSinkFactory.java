@@ -1,6 +1,7 @@
 package io.sluice.runtime.sink;
 
 import io.sluice.runtime.compose.RunContext;
+import io.sluice.spec.model.Spec;
 import io.sluice.spec.model.Spec.SinkSpec;
 import io.sluice.spec.options.OptionType;
 import io.sluice.spec.options.OptionsSchema;
@@ -51,7 +52,7 @@ public final class FileSinkFactory implements SinkFactory {
     }
 
     @Override
-    public Sink<byte[]> create(SinkSpec spec, RunContext run) {
+    public Sink<SinkRecord> create(SinkSpec spec, Spec job, RunContext run) {
         Path dir = folder(spec, run);
         try {
             Files.createDirectories(dir);
@@ -65,7 +66,7 @@ public final class FileSinkFactory implements SinkFactory {
             throw new UncheckedIOException(
                     "sink '" + spec.id() + "': cannot prepare " + dir + ": " + e.getMessage(), e);
         }
-        return new JsonLinesSink(dir.toAbsolutePath().toString());
+        return ValueSink.of(new JsonLinesSink(dir.toAbsolutePath().toString()));
     }
 
     /** Writes each record and a newline to {@code part-<subtask>.jsonl}. */

@@ -21,7 +21,7 @@ import org.apache.flink.api.common.functions.RichMapFunction;
  * numbers as null), then the stamps every output carries: {@code spec_hash} and {@code
  * config_version}. Counts records per sink, and dead letters per reason.
  */
-public final class JsonEncoder extends RichMapFunction<EventRow, byte[]> {
+public final class JsonEncoder extends RichMapFunction<EventRow, SinkRecord> {
     private static final JsonFactory JSON = new JsonFactory();
 
     private final String[] names;
@@ -32,7 +32,17 @@ public final class JsonEncoder extends RichMapFunction<EventRow, byte[]> {
     private transient ByteArrayBuilder buffer;
     private transient LongCounter records;
 
+    private final int[] keyFields;
+
     public JsonEncoder(RowSchema schema, String specHash, String sinkId) {
+        this(schema, specHash, sinkId, new int[0]);
+    }
+
+    /**
+     * @param keyFields indexes of the fields whose values, as text joined by '|', form the key
+     */
+    public JsonEncoder(RowSchema schema, String specHash, String sinkId, int[] keyFields) {
+        this.keyFields = keyFields;
         this.names = schema.fields().stream().map(Field::name).toArray(String[]::new);
         this.types = schema.fields().stream().map(Field::type).toArray(FieldType[]::new);
         this.specHash = specHash;
@@ -47,14 +57,28 @@ public final class JsonEncoder extends RichMapFunction<EventRow, byte[]> {
     }
 
     @Override
-    public byte[] map(EventRow row) throws IOException {
+    public SinkRecord map(EventRow row) throws IOException {
         records.add(1);
         if (deadLetters) {
             getRuntimeContext()
                     .getLongCounter(Counters.DEAD_PREFIX + DeadLetters.reason(row))
                     .add(1);
         }
-        return encode(row);
+        return new SinkRecord(key(row), encode(row), row.configVersion());
+    }
+
+    private byte[] key(EventRow row) {
+        if (keyFields.length == 0) {
+            return null;
+        }
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < keyFields.length; i++) {
+            if (i > 0) {
+                sb.append('|');
+            }
+            sb.append(row.get(keyFields[i]));
+        }
+        return sb.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
     }
 
     /** The JSON bytes of {@code row}; usable outside Flink (tests, tools). */

@@ -28,7 +28,10 @@ public record Spec(
                 file,
                 hash,
                 new RuntimeSpec(
-                        parallelism, runtime.checkpointInterval(), runtime.restartAttempts()),
+                        parallelism,
+                        runtime.checkpointInterval(),
+                        runtime.restartAttempts(),
+                        runtime.bufferTimeout()),
                 sources,
                 sinks,
                 pipelines);
@@ -43,12 +46,19 @@ public record Spec(
     }
 
     /** Job-level settings. */
-    public record RuntimeSpec(int parallelism, Duration checkpointInterval, int restartAttempts) {}
+    public record RuntimeSpec(
+            int parallelism,
+            Duration checkpointInterval,
+            int restartAttempts,
+            Duration bufferTimeout) {}
 
     /** How raw bytes become rows: {@code csv} (with header) or {@code json} lines. */
     public record Format(String type, char delimiter) {}
 
-    /** Maps one input column (CSV header name or JSON key) to a typed field. */
+    /**
+     * Maps one input column (CSV header name or JSON key) to a typed field, or, with {@code
+     * recordTimestamp}, the timestamp the source attached to the record (e.g. Kafka's).
+     */
     public record FieldMapping(
             String name,
             String column,
@@ -56,10 +66,15 @@ public record Spec(
             String pattern,
             String unit,
             String timeZone,
+            boolean recordTimestamp,
             Pos pos) {}
 
-    /** Which field carries event time, and how far out of order events may arrive. */
-    public record EventTime(String field, Duration maxOutOfOrderness, Pos pos) {}
+    /**
+     * Which field carries event time, how far out of order events may arrive, and after how long
+     * without rows a task stops holding back the watermark (null: never).
+     */
+    public record EventTime(
+            String field, Duration maxOutOfOrderness, Duration idleTimeout, Pos pos) {}
 
     public record SourceSpec(
             String id,

@@ -73,6 +73,13 @@ public interface OptionType {
         }
     }
 
+    /** A map from free-form keys (e.g. client properties) to values of one type. */
+    record MapOf(OptionType value) implements OptionType {
+        public String describe() {
+            return "a map of " + value.describe().replaceFirst("^an? ", "") + " values";
+        }
+    }
+
     /** A section the loader binds itself (plugin-specific entries); passed through as YAML. */
     record Raw(String what) implements OptionType {
         public String describe() {
@@ -94,6 +101,10 @@ public interface OptionType {
 
     static OptionType listOf(OptionType element) {
         return new ListOf(element);
+    }
+
+    static OptionType mapOf(OptionType value) {
+        return new MapOf(value);
     }
 
     static OptionType object(OptionsSchema schema) {

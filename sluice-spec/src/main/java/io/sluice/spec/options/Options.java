@@ -113,6 +113,12 @@ public final class Options implements Serializable {
         return pos(key);
     }
 
+    @SuppressWarnings("unchecked")
+    public <T> Map<String, T> map(String key) {
+        Object v = get(key);
+        return v == null ? Map.of() : (Map<String, T>) v;
+    }
+
     public Map<String, Value> values() {
         return values;
     }

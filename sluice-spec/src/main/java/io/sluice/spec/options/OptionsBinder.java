@@ -97,6 +97,18 @@ public final class OptionsBinder {
             }
             return out;
         }
+        if (type instanceof OptionType.MapOf map) {
+            if (!(node instanceof YNode.YMap m)) {
+                problems.add(
+                        node.pos(), path, "expected " + type.describe() + ", found " + node.kind());
+                return null;
+            }
+            Map<String, Object> out = new LinkedHashMap<>();
+            for (YNode.YMap.Entry e : m.entries().values()) {
+                out.put(e.key(), convert(e.value(), map.value(), join(path, e.key())));
+            }
+            return out;
+        }
         if (type instanceof OptionType.Raw) {
             return node;
         }

@@ -1,0 +1,183 @@
+package io.sluice.kafka;
+
+import io.sluice.runtime.compose.RunContext;
+import io.sluice.runtime.sink.SinkFactory;
+import io.sluice.runtime.sink.SinkRecord;
+import io.sluice.spec.model.Spec;
+import io.sluice.spec.model.Spec.SinkSpec;
+import io.sluice.spec.options.OptionType;
+import io.sluice.spec.options.Options;
+import io.sluice.spec.options.OptionsSchema;
+import io.sluice.spec.plugin.PluginCheck;
+import io.sluice.spec.problem.Problems;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Properties;
+import org.apache.flink.api.connector.sink2.Sink;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
+import org.apache.flink.connector.kafka.sink.KafkaSink;
+import org.apache.flink.connector.kafka.sink.KafkaSinkBuilder;
+import org.apache.flink.connector.kafka.sink.TransactionNamingStrategy;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.internals.RecordHeader;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+
+/**
+ * {@code kafka} sink: JSON values, keys from named fields, headers {@code spec_hash} and {@code
+ * config_version}. Exactly-once writes in Kafka transactions committed at checkpoints; their ids
+ * come from a pool that is reused, so they do not grow without bound.
+ */
+public final class KafkaSinkFactory implements SinkFactory, PluginCheck {
+    static final OptionsSchema OPTIONS =
+            OptionsSchema.builder()
+                    .required("bootstrap-servers", OptionType.STRING, "host:port[,host:port...]")
+                    .required("topic", OptionType.STRING, "topic written to")
+                    .optional(
+                            "key",
+                            OptionType.listOf(OptionType.STRING),
+                            List.of(),
+                            "fields whose values, joined by '|', form the record key")
+                    .optional(
+                            "delivery-guarantee",
+                            OptionType.oneOf("at-least-once", "exactly-once", "none"),
+                            "at-least-once",
+                            "exactly-once needs runtime.checkpoint-interval; readers should use read_committed")
+                    .optional(
+                            "transactional-id-prefix",
+                            OptionType.STRING,
+                            null,
+                            "exactly-once: prefix of transactional ids; defaults to sluice-<job>-<sink id>")
+                    .optional(
+                            "transaction-timeout",
+                            OptionType.DURATION,
+                            Duration.ofMinutes(10),
+                            "exactly-once: must be below the broker's transaction.max.timeout.ms (15 min by default)")
+                    .optional(
+                            "properties",
+                            OptionType.mapOf(OptionType.STRING),
+                            java.util.Map.of(),
+                            "Kafka producer properties, passed as they are")
+                    .optional(
+                            "connect-timeout",
+                            OptionType.DURATION,
+                            Duration.ofSeconds(15),
+                            "how long to wait for the broker when the job starts")
+                    .build();
+
+    @Override
+    public String identifier() {
+        return "kafka";
+    }
+
+    @Override
+    public String description() {
+        return "Writes JSON records to a Kafka topic, at-least-once or exactly-once.";
+    }
+
+    @Override
+    public OptionsSchema options() {
+        return OPTIONS;
+    }
+
+    @Override
+    public List<String> keyFields(SinkSpec spec) {
+        return spec.options().list("key");
+    }
+
+    @Override
+    public void check(Options o, Problems problems) {
+        Duration t = o.duration("transaction-timeout");
+        if (t != null && t.toMillis() < 1000) {
+            problems.add(
+                    o.pos("transaction-timeout"),
+                    o.path("transaction-timeout"),
+                    "must be at least 1s");
+        }
+    }
+
+    @Override
+    public Sink<SinkRecord> create(SinkSpec spec, Spec job, RunContext run) {
+        Options o = spec.options();
+        String bootstrap = o.string("bootstrap-servers");
+        Properties props = KafkaClients.properties(bootstrap, o.map("properties"));
+        DeliveryGuarantee guarantee =
+                switch (o.string("delivery-guarantee")) {
+                    case "exactly-once" -> DeliveryGuarantee.EXACTLY_ONCE;
+                    case "none" -> DeliveryGuarantee.NONE;
+                    default -> DeliveryGuarantee.AT_LEAST_ONCE;
+                };
+        Duration txTimeout = o.duration("transaction-timeout");
+        String what = "sink '" + spec.id() + "'";
+        if (guarantee == DeliveryGuarantee.EXACTLY_ONCE
+                && job.runtime().checkpointInterval() == null) {
+            throw new IllegalArgumentException(
+                    what
+                            + ": exactly-once commits Kafka transactions at checkpoints: set runtime.checkpoint-interval (e.g. 10s)");
+        }
+        Duration timeout = o.duration("connect-timeout");
+        try (Admin admin = KafkaClients.admin(props, timeout)) {
+            KafkaClients.reach(admin, bootstrap, timeout, what);
+            if (guarantee == DeliveryGuarantee.EXACTLY_ONCE) {
+                String max =
+                        KafkaClients.brokerConfig(admin, "transaction.max.timeout.ms", timeout);
+                if (max != null && txTimeout.toMillis() > Long.parseLong(max)) {
+                    throw new IllegalArgumentException(
+                            what
+                                    + ": transaction-timeout "
+                                    + txTimeout.toSeconds()
+                                    + " s is above the broker's transaction.max.timeout.ms ("
+                                    + Long.parseLong(max) / 1000
+                                    + " s): lower it");
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        props.setProperty(
+                ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, Long.toString(txTimeout.toMillis()));
+        KafkaSinkBuilder<SinkRecord> b =
+                KafkaSink.<SinkRecord>builder()
+                        .setBootstrapServers(bootstrap)
+                        .setKafkaProducerConfig(props)
+                        .setDeliveryGuarantee(guarantee)
+                        .setRecordSerializer(new Records(o.string("topic"), job.hash()));
+        if (guarantee == DeliveryGuarantee.EXACTLY_ONCE) {
+            String prefix = o.string("transactional-id-prefix");
+            b.setTransactionalIdPrefix(
+                            prefix != null ? prefix : "sluice-" + job.name() + "-" + spec.id())
+                    .setTransactionNamingStrategy(TransactionNamingStrategy.POOLING);
+        }
+        return b.build();
+    }
+
+    /** Key and value as encoded; the stamps also as headers, for consumers that route on them. */
+    static final class Records implements KafkaRecordSerializationSchema<SinkRecord> {
+        private static final long serialVersionUID = 1L;
+        private final String topic;
+        private final byte[] specHash;
+
+        Records(String topic, String specHash) {
+            this.topic = topic;
+            this.specHash = specHash.getBytes(StandardCharsets.UTF_8);
+        }
+
+        @Override
+        public ProducerRecord<byte[], byte[]> serialize(
+                SinkRecord r, KafkaSinkContext ctx, Long timestamp) {
+            RecordHeaders headers = new RecordHeaders();
+            headers.add(new RecordHeader("spec_hash", specHash));
+            headers.add(
+                    new RecordHeader(
+                            "config_version",
+                            Long.toString(r.configVersion).getBytes(StandardCharsets.UTF_8)));
+            Long ts = timestamp != null && timestamp >= 0 ? timestamp : null;
+            return new ProducerRecord<>(topic, null, ts, r.key, r.value, headers);
+        }
+    }
+}

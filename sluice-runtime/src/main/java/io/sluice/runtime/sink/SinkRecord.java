@@ -1,0 +1,39 @@
+package io.sluice.runtime.sink;
+
+import java.util.Objects;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+
+/**
+ * An encoded output record: optional key bytes, the JSON value, and the config version that
+ * produced it (for sinks that carry it outside the value, e.g. Kafka headers). A Flink POJO, so it
+ * is serialized without Kryo.
+ */
+public final class SinkRecord {
+    public static final TypeInformation<SinkRecord> TYPE = TypeInformation.of(SinkRecord.class);
+
+    public byte[] key;
+    public byte[] value;
+    public long configVersion;
+
+    public SinkRecord() {}
+
+    public SinkRecord(byte[] key, byte[] value, long configVersion) {
+        this.key = key;
+        this.value = value;
+        this.configVersion = configVersion;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof SinkRecord r
+                && java.util.Arrays.equals(key, r.key)
+                && java.util.Arrays.equals(value, r.value)
+                && configVersion == r.configVersion;
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(
+                java.util.Arrays.hashCode(key), java.util.Arrays.hashCode(value), configVersion);
+    }
+}
