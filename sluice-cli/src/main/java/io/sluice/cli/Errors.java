@@ -23,7 +23,7 @@ final class Errors {
             first = root;
         }
         String line = describe(first);
-        if (root != first) {
+        if (root != first && root.getMessage() != null && !root.getMessage().isBlank()) {
             line +=
                     " (root cause: "
                             + root.getClass().getSimpleName()

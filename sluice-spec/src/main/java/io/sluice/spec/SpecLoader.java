@@ -349,14 +349,20 @@ public final class SpecLoader {
         for (Map.Entry<String, String> o : overrides.entrySet()) {
             if (o.getKey().startsWith(prefix) && o.getKey().length() > prefix.length()) {
                 String key = o.getKey().substring(prefix.length());
-                entries.put(
-                        key,
-                        new YNode.YMap.Entry(
-                                key, SET, new YNode.YScalar(SET, o.getValue(), false, false, SET)));
+                entries.put(key, new YNode.YMap.Entry(key, SET, overrideValue(o.getValue())));
                 overridden.add(id.value());
             }
         }
         return new YNode.YMap(map.pos(), entries);
+    }
+
+    /** A {@code --set} value read as YAML, so lists work too: {@code --set s.topics=[a, b]}. */
+    private static YNode overrideValue(String text) {
+        YNode node = YamlReader.read("--set", text, new Problems());
+        if (node instanceof YNode.YSeq || node instanceof YNode.YMap) {
+            return node;
+        }
+        return new YNode.YScalar(SET, text, false, false, SET);
     }
 
     private interface EntryHandler {
