@@ -26,6 +26,7 @@ import picocli.CommandLine.Parameters;
 
 /** {@code sluice run SPEC}: runs the spec on an embedded Flink MiniCluster. */
 @Command(
+        mixinStandardHelpOptions = true,
         name = "run",
         description =
                 "Run a spec on an embedded Flink MiniCluster (web UI on a free local port). Exit 0 on success, 2 for a bad spec, 1 for a failure.")

@@ -9,7 +9,14 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         version = "sluice 0.1.0",
         description = "Configuration-driven real-time pipelines on Apache Flink.",
-        subcommands = {ValidateCommand.class, RunCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {
+            ValidateCommand.class,
+            RunCommand.class,
+            KafkaCommand.class,
+            ReplayCommand.class,
+            ConsumeCommand.class,
+            CommandLine.HelpCommand.class
+        })
 public final class SluiceCli {
     /** Exit code for a spec with problems. */
     public static final int BAD_SPEC = 2;

@@ -14,6 +14,7 @@ import picocli.CommandLine.Parameters;
 
 /** {@code sluice validate SPEC}: every problem, one per line, as FILE:LINE:COL: PATH: MESSAGE. */
 @Command(
+        mixinStandardHelpOptions = true,
         name = "validate",
         description =
                 "Check a spec and print every problem as FILE:LINE:COL: PATH: MESSAGE. Exit 0 when valid, 2 when not.")

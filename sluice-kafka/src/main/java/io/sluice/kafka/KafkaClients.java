@@ -69,6 +69,32 @@ final class KafkaClients {
         }
     }
 
+    /** Creates a topic (replication factor: the broker's default); another creator is no error. */
+    static void createTopic(Admin admin, String topic, int partitions, Duration timeout)
+            throws IOException {
+        try {
+            admin.createTopics(
+                            Set.of(
+                                    new org.apache.kafka.clients.admin.NewTopic(
+                                            topic,
+                                            java.util.Optional.of(partitions),
+                                            java.util.Optional.empty())))
+                    .all()
+                    .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            if (!(e.getCause() instanceof org.apache.kafka.common.errors.TopicExistsException)) {
+                throw new IOException(
+                        "cannot create topic '" + topic + "': " + e.getCause().getMessage(), e);
+            }
+        } catch (TimeoutException e) {
+            throw new IOException(
+                    "cannot create topic '" + topic + "' within " + timeout.toSeconds() + " s", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while creating topic '" + topic + "'", e);
+        }
+    }
+
     /** A broker setting, e.g. transaction.max.timeout.ms, or null when it cannot be read. */
     static String brokerConfig(Admin admin, String name, Duration timeout) {
         try {

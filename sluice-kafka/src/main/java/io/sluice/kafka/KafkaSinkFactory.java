@@ -15,9 +15,14 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.Properties;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.connector.kafka.lineage.DefaultKafkaDatasetFacet;
+import org.apache.flink.connector.kafka.lineage.DefaultKafkaDatasetIdentifier;
+import org.apache.flink.connector.kafka.lineage.KafkaDatasetFacet;
+import org.apache.flink.connector.kafka.lineage.KafkaDatasetFacetProvider;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.sink.KafkaSinkBuilder;
@@ -68,6 +73,11 @@ public final class KafkaSinkFactory implements SinkFactory, PluginCheck {
                             OptionType.DURATION,
                             Duration.ofSeconds(15),
                             "how long to wait for the broker when the job starts")
+                    .optional(
+                            "create-topic",
+                            OptionType.INT,
+                            1L,
+                            "partitions of the topic when it is missing at start (0: do not create it)")
                     .build();
 
     @Override
@@ -123,6 +133,15 @@ public final class KafkaSinkFactory implements SinkFactory, PluginCheck {
         Duration timeout = o.duration("connect-timeout");
         try (Admin admin = KafkaClients.admin(props, timeout)) {
             KafkaClients.reach(admin, bootstrap, timeout, what);
+            String topic = o.string("topic");
+            if (!KafkaClients.topics(admin, timeout).contains(topic)) {
+                long partitions = o.longValue("create-topic");
+                if (partitions < 1) {
+                    throw new IOException(
+                            what + ": topic '" + topic + "' does not exist on " + bootstrap);
+                }
+                KafkaClients.createTopic(admin, topic, (int) partitions, timeout);
+            }
             if (guarantee == DeliveryGuarantee.EXACTLY_ONCE) {
                 String max =
                         KafkaClients.brokerConfig(admin, "transaction.max.timeout.ms", timeout);
@@ -157,7 +176,8 @@ public final class KafkaSinkFactory implements SinkFactory, PluginCheck {
     }
 
     /** Key and value as encoded; the stamps also as headers, for consumers that route on them. */
-    static final class Records implements KafkaRecordSerializationSchema<SinkRecord> {
+    static final class Records
+            implements KafkaRecordSerializationSchema<SinkRecord>, KafkaDatasetFacetProvider {
         private static final long serialVersionUID = 1L;
         private final String topic;
         private final byte[] specHash;
@@ -165,6 +185,14 @@ public final class KafkaSinkFactory implements SinkFactory, PluginCheck {
         Records(String topic, String specHash) {
             this.topic = topic;
             this.specHash = specHash.getBytes(StandardCharsets.UTF_8);
+        }
+
+        /** The topic written to; the pooling transaction naming strategy needs to know it. */
+        @Override
+        public Optional<KafkaDatasetFacet> getKafkaDatasetFacet() {
+            return Optional.of(
+                    new DefaultKafkaDatasetFacet(
+                            DefaultKafkaDatasetIdentifier.ofTopics(List.of(topic))));
         }
 
         @Override

@@ -93,7 +93,14 @@ public final class LocalRunner {
         if (web != null) {
             log.println("Flink web UI: " + web + "   (open while the job runs)");
         }
-        log.println("Outputs:      " + options.outputDir().toAbsolutePath());
+        // the output folder matters only to sinks that write files
+        Path files =
+                spec.sinks().stream().anyMatch(x -> "file".equals(x.type()))
+                        ? options.outputDir()
+                        : null;
+        if (files != null) {
+            log.println("Outputs:      " + files.toAbsolutePath());
+        }
         long every = options.progressEvery().toMillis();
         long previous = 0;
         Map<String, Object> last = Map.of();
@@ -139,8 +146,7 @@ public final class LocalRunner {
                 }
             }
             Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
-            RunSummary summary =
-                    RunSummary.from(spec.name(), spec.hash(), elapsed, last, options.outputDir());
+            RunSummary summary = RunSummary.from(spec.name(), spec.hash(), elapsed, last, files);
             if (stopping.get()) {
                 summary = summary.asStopped();
             }

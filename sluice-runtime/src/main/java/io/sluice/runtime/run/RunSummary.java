@@ -103,7 +103,12 @@ public record RunSummary(
         double secs = Math.max(duration.toMillis(), 1) / 1000.0;
         sb.append(
                 String.format(
-                        Locale.ROOT, "Finished %s (spec %s) in %.1f s%n", job, specHash, secs));
+                        Locale.ROOT,
+                        "%s %s (spec %s) in %.1f s%n",
+                        stopped ? "Stopped" : "Finished",
+                        job,
+                        specHash,
+                        secs));
         sb.append(
                 String.format(
                         Locale.ROOT,
