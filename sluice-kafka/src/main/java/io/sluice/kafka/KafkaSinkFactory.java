@@ -78,6 +78,13 @@ public final class KafkaSinkFactory implements SinkFactory, PluginCheck {
                             OptionType.INT,
                             1L,
                             "partitions of the topic when it is missing at start (0: do not create it)")
+                    .optional(
+                            "record-timestamp",
+                            OptionType.oneOf("write-time", "event-time"),
+                            "write-time",
+                            "Kafka timestamp of each record: when it is written (safe with time"
+                                    + " retention), or the row's event time (old event times fall under"
+                                    + " the topic's retention at once)")
                     .build();
 
     @Override
@@ -149,10 +156,10 @@ public final class KafkaSinkFactory implements SinkFactory, PluginCheck {
                     throw new IllegalArgumentException(
                             what
                                     + ": transaction-timeout "
-                                    + txTimeout.toSeconds()
-                                    + " s is above the broker's transaction.max.timeout.ms ("
-                                    + Long.parseLong(max) / 1000
-                                    + " s): lower it");
+                                    + txTimeout.toMillis()
+                                    + " ms is above the broker's transaction.max.timeout.ms ("
+                                    + Long.parseLong(max)
+                                    + " ms): lower it");
                 }
             }
         } catch (IOException e) {
@@ -165,7 +172,11 @@ public final class KafkaSinkFactory implements SinkFactory, PluginCheck {
                         .setBootstrapServers(bootstrap)
                         .setKafkaProducerConfig(props)
                         .setDeliveryGuarantee(guarantee)
-                        .setRecordSerializer(new Records(o.string("topic"), job.hash()));
+                        .setRecordSerializer(
+                                new Records(
+                                        o.string("topic"),
+                                        job.hash(),
+                                        "event-time".equals(o.string("record-timestamp"))));
         if (guarantee == DeliveryGuarantee.EXACTLY_ONCE) {
             String prefix = o.string("transactional-id-prefix");
             b.setTransactionalIdPrefix(
@@ -181,10 +192,12 @@ public final class KafkaSinkFactory implements SinkFactory, PluginCheck {
         private static final long serialVersionUID = 1L;
         private final String topic;
         private final byte[] specHash;
+        private final boolean eventTime;
 
-        Records(String topic, String specHash) {
+        Records(String topic, String specHash, boolean eventTime) {
             this.topic = topic;
             this.specHash = specHash.getBytes(StandardCharsets.UTF_8);
+            this.eventTime = eventTime;
         }
 
         /** The topic written to; the pooling transaction naming strategy needs to know it. */
@@ -204,7 +217,8 @@ public final class KafkaSinkFactory implements SinkFactory, PluginCheck {
                     new RecordHeader(
                             "config_version",
                             Long.toString(r.configVersion).getBytes(StandardCharsets.UTF_8)));
-            Long ts = timestamp != null && timestamp >= 0 ? timestamp : null;
+            // null: the producer stamps the write time
+            Long ts = eventTime && timestamp != null && timestamp >= 0 ? timestamp : null;
             return new ProducerRecord<>(topic, null, ts, r.key, r.value, headers);
         }
     }

@@ -171,10 +171,13 @@ public final class KafkaSourceFactory implements SourceFactory, PluginCheck, Rec
                         throw new IOException(
                                 what
                                         + ": "
-                                        + Suggest.unknown("topic", t, existing)
-                                        + " on "
+                                        + "no topic '"
+                                        + t
+                                        + "' on "
                                         + bootstrap
-                                        + " — create it, or replay a file into it with ./sluice replay");
+                                        + " — create it, or replay a file into it with ./sluice"
+                                        + " replay. "
+                                        + Suggest.unknown("topic", t, existing));
                     }
                 }
             }

@@ -66,11 +66,25 @@ public final class Brokers {
                 }
                 created = false;
             }
-            // a producer sending right after creation would log leader-not-available warnings
-            admin.describeTopics(Set.of(name))
-                    .allTopicNames()
-                    .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-            return created;
+            // a producer sending right after creation would log leader-not-available warnings;
+            // the broker may not know the topic for a moment, so ask until it does
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (true) {
+                try {
+                    admin.describeTopics(Set.of(name))
+                            .allTopicNames()
+                            .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+                    return created;
+                } catch (ExecutionException e) {
+                    if (!(e.getCause()
+                                    instanceof
+                                    org.apache.kafka.common.errors.UnknownTopicOrPartitionException)
+                            || System.nanoTime() > deadline) {
+                        throw e;
+                    }
+                    java.util.concurrent.locks.LockSupport.parkNanos(50_000_000L);
+                }
+            }
         } catch (ExecutionException | TimeoutException e) {
             throw new IOException(
                     "topic '"
