@@ -129,6 +129,12 @@ public final class SpecLoader {
                             OptionType.DURATION,
                             Duration.ZERO,
                             "watermark delay")
+                    .optional(
+                            "idle-timeout",
+                            OptionType.DURATION,
+                            Duration.ofSeconds(5),
+                            "a task without rows for this long stops holding back the watermark"
+                                    + " (e.g. a quiet Kafka partition); 0s: never")
                     .build();
 
     static final OptionsSchema SOURCE =

@@ -301,4 +301,19 @@ class SpecValidationTest {
                 .containsExactly(
                         "t.yaml:16:13: pipelines[0].steps[0].condition: expression: undeclared reference to 'nope' (in container '')");
     }
+
+    @Test
+    void idleTimeoutDefaultsToFiveSecondsAndZeroTurnsItOff() {
+        String yaml =
+                BASE.replace(
+                        "fields: [{name: fare",
+                        "event-time: {field: ts IDLE}\n    fields: [{name: fare");
+        java.util.function.Function<String, Spec> load =
+                idle -> loader.load("t.yaml", yaml.replace(" IDLE", idle));
+        assertThat(load.apply("").source("s").eventTime().idleTimeout())
+                .isEqualTo(java.time.Duration.ofSeconds(5));
+        assertThat(load.apply(", idle-timeout: 2s").source("s").eventTime().idleTimeout())
+                .isEqualTo(java.time.Duration.ofSeconds(2));
+        assertThat(load.apply(", idle-timeout: 0s").source("s").eventTime().idleTimeout()).isNull();
+    }
 }
