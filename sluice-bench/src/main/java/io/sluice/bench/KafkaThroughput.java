@@ -284,13 +284,7 @@ final class KafkaThroughput {
             set.put(s.id() + ".group-id", runId + "-" + n);
         }
         for (SinkSpec s : file.sinks()) {
-            // The sink stamps records with their event time (2024 for these trips), and the
-            // broker's time-based retention (7 days) would delete them minutes after they are
-            // written: the output topics keep everything.
-            broker.createTopic(
-                    outputTopic(n, mode, s.id()),
-                    settings.parallelism(),
-                    Map.of("retention.ms", "-1"));
+            broker.createTopic(outputTopic(n, mode, s.id()), settings.parallelism(), Map.of());
             set.put(s.id() + ".bootstrap-servers", bs);
             set.put(s.id() + ".topic", outputTopic(n, mode, s.id()));
             set.put(s.id() + ".delivery-guarantee", mode.label);
@@ -606,11 +600,7 @@ final class KafkaThroughput {
                                 + " included. Checkpoints every %s in **both** modes (so they differ"
                                 + " only in the sinks' transactions; exactly-once output becomes"
                                 + " visible at each checkpoint), heap state, no restarts, %d"
-                                + " warm-up and %d measured runs per mode, alternating. The"
-                                + " benchmark creates the output topics with `retention.ms=-1`:"
-                                + " the Kafka sink stamps each record with its event time (2024"
-                                + " for these trips), which the default 7-day retention would"
-                                + " delete at the broker's next retention check.%n%n",
+                                + " warm-up and %d measured runs per mode, alternating.%n%n",
                         settings.spec(),
                         settings.rows(),
                         inputBytes >> 20,
