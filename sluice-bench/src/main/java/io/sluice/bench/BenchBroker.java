@@ -12,13 +12,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
 
 /**
  * The Kafka broker the benchmark talks to: a single-node KRaft {@link LocalBroker} in the benchmark
@@ -104,24 +99,6 @@ final class BenchBroker implements AutoCloseable {
 
     void createTopic(String name, int partitions) throws IOException {
         Brokers.createTopic(bootstrapServers, name, partitions, Duration.ofSeconds(30));
-    }
-
-    /** Creates a topic with one replica and these topic settings; it must not exist yet. */
-    void createTopic(String name, int partitions, Map<String, String> configs) throws IOException {
-        Duration timeout = Duration.ofSeconds(30);
-        try (Admin admin = Admin.create(Brokers.adminConfig(bootstrapServers, timeout))) {
-            admin.createTopics(List.of(new NewTopic(name, partitions, (short) 1).configs(configs)))
-                    .all()
-                    .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-            admin.describeTopics(List.of(name))
-                    .allTopicNames()
-                    .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (ExecutionException | TimeoutException e) {
-            throw new IOException("cannot create topic '" + name + "': " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while creating topic '" + name + "'", e);
-        }
     }
 
     @Override

@@ -284,7 +284,7 @@ final class KafkaThroughput {
             set.put(s.id() + ".group-id", runId + "-" + n);
         }
         for (SinkSpec s : file.sinks()) {
-            broker.createTopic(outputTopic(n, mode, s.id()), settings.parallelism(), Map.of());
+            broker.createTopic(outputTopic(n, mode, s.id()), settings.parallelism());
             set.put(s.id() + ".bootstrap-servers", bs);
             set.put(s.id() + ".topic", outputTopic(n, mode, s.id()));
             set.put(s.id() + ".delivery-guarantee", mode.label);
