@@ -182,6 +182,9 @@ public final class KafkaSinkFactory implements SinkFactory, PluginCheck {
             b.setTransactionalIdPrefix(
                             prefix != null ? prefix : "sluice-" + job.name() + "-" + spec.id())
                     .setTransactionNamingStrategy(TransactionNamingStrategy.POOLING);
+            // its writer's close() aborts the open transaction, which throws while the broker is
+            // away; thrown from the clean-up of a failed task, that stops the whole TaskManager
+            return new QuietCloseKafkaSink<>(b.build());
         }
         return b.build();
     }

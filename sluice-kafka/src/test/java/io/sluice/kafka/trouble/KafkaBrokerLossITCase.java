@@ -125,7 +125,7 @@ class KafkaBrokerLossITCase {
             List<ConsumerRecord<byte[], byte[]>> out =
                     TopicReader.of(bootstrap, "out")
                             .fromBeginning(true)
-                            .max(RECORDS + 100)
+                            .max(10L * RECORDS)
                             .idleTimeout(Duration.ofSeconds(5))
                             .readAll();
             ObjectMapper json = new ObjectMapper();
