@@ -45,8 +45,10 @@ final class ConsumeCommand implements Callable<Integer> {
             paramLabel = "DURATION",
             converter = DurationConverter.class,
             description =
-                    "stop when no record arrived for this long, e.g. 500ms, 5s, 1m (default: 5s)")
-    Duration idleTimeout = Duration.ofSeconds(5);
+                    "stop when no record arrived for this long, e.g. 500ms, 5s, 1m (default: 10s,"
+                            + " longer than a typical checkpoint interval, after which"
+                            + " exactly-once output becomes visible)")
+    Duration idleTimeout = Duration.ofSeconds(10);
 
     @Option(
             names = "--from-beginning",

@@ -35,7 +35,17 @@ final class KafkaClients {
         int ms = (int) Math.max(1000, timeout.toMillis());
         p.setProperty(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, Integer.toString(ms));
         p.setProperty(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, Integer.toString(ms));
-        return Admin.create(p);
+        try {
+            return Admin.create(p);
+        } catch (org.apache.kafka.common.KafkaException e) {
+            // e.g. bootstrap-servers "host:abc" or a host that does not resolve
+            throw new IllegalArgumentException(
+                    "cannot use Kafka at "
+                            + base.getProperty(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG)
+                            + ": "
+                            + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()),
+                    e);
+        }
     }
 
     /** Fails with a clear message unless the cluster answers within the timeout. */

@@ -119,6 +119,30 @@ public final class KafkaSinkFactory implements SinkFactory, PluginCheck {
     }
 
     @Override
+    public void check(Options o, Spec.RuntimeSpec runtime, Problems problems) {
+        if (!"exactly-once".equals(o.string("delivery-guarantee"))) {
+            return;
+        }
+        Duration interval = runtime.checkpointInterval();
+        if (interval == null) {
+            problems.add(
+                    o.pos("delivery-guarantee"),
+                    o.path("delivery-guarantee"),
+                    "exactly-once commits Kafka transactions at checkpoints: set"
+                            + " runtime.checkpoint-interval (e.g. 10s)");
+        } else if (o.duration("transaction-timeout") != null
+                && o.duration("transaction-timeout").compareTo(interval.multipliedBy(3)) < 0) {
+            problems.add(
+                    o.pos("transaction-timeout"),
+                    o.path("transaction-timeout"),
+                    "a transaction stays open for a checkpoint interval or more: make"
+                            + " transaction-timeout at least 3 × runtime.checkpoint-interval ("
+                            + interval.multipliedBy(3).toSeconds()
+                            + "s), or the broker aborts transactions before they commit");
+        }
+    }
+
+    @Override
     public Sink<SinkRecord> create(SinkSpec spec, Spec job, RunContext run) {
         Options o = spec.options();
         String bootstrap = o.string("bootstrap-servers");

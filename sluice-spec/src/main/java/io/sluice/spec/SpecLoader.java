@@ -257,7 +257,8 @@ public final class SpecLoader {
                 top,
                 "sinks",
                 problems,
-                (node, path) -> sink(binder, override(node, overridden), path, problems, sinks));
+                (node, path) ->
+                        sink(binder, override(node, overridden), path, problems, sinks, runtime));
         for (String key : overrides.keySet()) {
             String id = key.contains(".") ? key.substring(0, key.indexOf('.')) : key;
             if (!overridden.contains(id)) {
@@ -612,12 +613,18 @@ public final class SpecLoader {
     }
 
     private void sink(
-            OptionsBinder binder, YNode node, String path, Problems problems, List<SinkSpec> out) {
+            OptionsBinder binder,
+            YNode node,
+            String path,
+            Problems problems,
+            List<SinkSpec> out,
+            RuntimeSpec runtime) {
         PluginDescriptor d = plugin(node, "type", PluginKind.SINK, path, problems);
         Options o = bindEntry(binder, node, SINK, d, path);
         checkId(o, problems);
         if (d instanceof PluginCheck check) {
             check.check(o, problems);
+            check.check(o, runtime, problems);
         }
         out.add(new SinkSpec(o.string("id"), o.string("type"), o.pos(), o));
     }

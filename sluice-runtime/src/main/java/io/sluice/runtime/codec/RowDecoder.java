@@ -146,7 +146,9 @@ public final class RowDecoder implements Serializable {
         }
         for (int i = 0; i < fromRecord.length; i++) {
             if (fromRecord[i]) {
-                values[i] = recordTimestamp;
+                // Kafka marks a record without a timestamp with -1
+                values[i] =
+                        recordTimestamp != null && recordTimestamp >= 0 ? recordTimestamp : null;
             }
         }
         if (eventTimeIndex >= 0 && values[eventTimeIndex] == null) {

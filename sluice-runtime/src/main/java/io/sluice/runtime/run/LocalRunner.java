@@ -106,16 +106,24 @@ public final class LocalRunner {
         Map<String, Object> last = Map.of();
         // Ctrl-C: cancel the job and let the summary of what it did print before the JVM exits
         AtomicBoolean stopping = new AtomicBoolean();
+        AtomicBoolean finished = new AtomicBoolean();
         CountDownLatch reported = new CountDownLatch(1);
         Thread hook =
                 new Thread(
                         () -> {
+                            if (finished.get()) {
+                                return; // the job ended on its own; its summary is printing
+                            }
                             stopping.set(true);
                             log.println("Stopping: cancelling the job ...");
                             try {
                                 client.cancel().get(30, TimeUnit.SECONDS);
-                                reported.await(30, TimeUnit.SECONDS);
                             } catch (Exception e) {
+                                // already finished or failing: the summary still follows
+                            }
+                            try {
+                                reported.await(30, TimeUnit.SECONDS);
+                            } catch (InterruptedException e) {
                                 Thread.currentThread().interrupt();
                             }
                         },
@@ -127,6 +135,7 @@ public final class LocalRunner {
                     JobExecutionResult result =
                             client.getJobExecutionResult().get(every, TimeUnit.MILLISECONDS);
                     last = result.getAllAccumulatorResults();
+                    finished.set(true);
                     break;
                 } catch (TimeoutException e) {
                     Map<String, Object> acc = accumulators(client);
@@ -154,8 +163,10 @@ public final class LocalRunner {
             return summary;
         } finally {
             reported.countDown();
-            if (!stopping.get()) {
+            try {
                 Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException e) {
+                // the JVM is shutting down (Ctrl-C): the hook runs, nothing to remove
             }
         }
     }

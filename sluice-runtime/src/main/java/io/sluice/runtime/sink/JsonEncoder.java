@@ -76,7 +76,12 @@ public final class JsonEncoder extends RichMapFunction<EventRow, SinkRecord> {
             if (i > 0) {
                 sb.append('|');
             }
-            sb.append(row.get(keyFields[i]));
+            Object v = row.get(keyFields[i]);
+            if (v != null) {
+                // as the value shows it: timestamps in ISO-8601, a missing value as nothing
+                sb.append(
+                        types[keyFields[i]] == FieldType.TIMESTAMP ? ValueParser.iso((Long) v) : v);
+            }
         }
         return sb.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
     }

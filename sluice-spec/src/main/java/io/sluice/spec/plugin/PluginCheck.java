@@ -9,4 +9,8 @@ import io.sluice.spec.problem.Problems;
  */
 public interface PluginCheck {
     void check(Options options, Problems problems);
+
+    /** Checks that also need the job's runtime settings (e.g. checkpointing); none by default. */
+    default void check(
+            Options options, io.sluice.spec.model.Spec.RuntimeSpec runtime, Problems problems) {}
 }
