@@ -108,23 +108,7 @@ public final class KafkaBenchmark {
             v.put("parallelism", "2");
             v.put("report", "sluice-bench/target/kafka-benchmark.md");
             Map<String, String> given = new LinkedHashMap<>();
-            for (String a : args) {
-                int eq = a.indexOf('=');
-                if (!a.startsWith("--") || eq < 0) {
-                    throw new IllegalArgumentException("expected --key=value, found '" + a + "'");
-                }
-                String key = a.substring(2, eq);
-                if (!v.containsKey(key)) {
-                    throw new IllegalArgumentException(
-                            "unknown option --"
-                                    + key
-                                    + " (known: "
-                                    + String.join(", ", v.keySet())
-                                    + ")");
-                }
-                v.put(key, a.substring(eq + 1));
-                given.put(key, a.substring(eq + 1));
-            }
+            Args.parse(args, v, given);
             String part = v.get("part");
             if (!List.of("all", "throughput", "latency").contains(part)) {
                 throw new IllegalArgumentException(

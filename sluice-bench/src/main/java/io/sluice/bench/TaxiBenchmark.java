@@ -98,22 +98,7 @@ public final class TaxiBenchmark {
             v.put("verify", "true");
             v.put("spec", "examples/taxi/taxi.yaml");
             v.put("report", "sluice-bench/target/taxi-benchmark.md");
-            for (String a : args) {
-                int eq = a.indexOf('=');
-                if (!a.startsWith("--") || eq < 0) {
-                    throw new IllegalArgumentException("expected --key=value, found '" + a + "'");
-                }
-                String key = a.substring(2, eq);
-                if (!v.containsKey(key)) {
-                    throw new IllegalArgumentException(
-                            "unknown option --"
-                                    + key
-                                    + " (known: "
-                                    + String.join(", ", v.keySet())
-                                    + ")");
-                }
-                v.put(key, a.substring(eq + 1));
-            }
+            Args.parse(args, v, null);
             String verify = v.get("verify").toLowerCase(Locale.ROOT);
             if (!verify.equals("true") && !verify.equals("false")) {
                 throw new IllegalArgumentException(

@@ -3,14 +3,12 @@ package io.sluice.kafka.tools;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.BufferedInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.Locale;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
@@ -298,34 +296,8 @@ public final class Replay {
         }
     }
 
-    /**
-     * The next line without its line break, a trailing {@code \r} or a leading byte-order mark (as
-     * the {@code file} source reads it), or null at the end.
-     */
+    /** The next line exactly as the {@code file} source reads it, or null at the end. */
     static byte[] readLine(InputStream in) throws IOException {
-        ByteArrayOutputStream buf = new ByteArrayOutputStream(256);
-        int b;
-        boolean any = false;
-        while ((b = in.read()) != -1) {
-            any = true;
-            if (b == '\n') {
-                break;
-            }
-            buf.write(b);
-        }
-        if (!any) {
-            return null;
-        }
-        byte[] out = buf.toByteArray();
-        if (out.length >= 3
-                && (out[0] & 0xFF) == 0xEF
-                && (out[1] & 0xFF) == 0xBB
-                && (out[2] & 0xFF) == 0xBF) {
-            out = Arrays.copyOfRange(out, 3, out.length);
-        }
-        if (out.length > 0 && out[out.length - 1] == '\r') {
-            out = Arrays.copyOf(out, out.length - 1);
-        }
-        return out;
+        return io.sluice.runtime.codec.Lines.read(in);
     }
 }

@@ -7,7 +7,6 @@ import io.sluice.spec.model.RowSchema;
 import io.sluice.spec.model.Spec.SourceSpec;
 import io.sluice.spec.options.OptionType;
 import io.sluice.spec.options.OptionsSchema;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -183,33 +182,9 @@ public final class FileSourceFactory implements SourceFactory {
             return new EventRowTypeInfo(new RowSchema(List.of()));
         }
 
-        /** The next line without its line break, or null at the end. */
+        /** The next line (see {@link io.sluice.runtime.codec.Lines#read}), or null at the end. */
         static byte[] readLine(InputStream in) throws IOException {
-            ByteArrayOutputStream buf = new ByteArrayOutputStream(256);
-            int b;
-            boolean any = false;
-            while ((b = in.read()) != -1) {
-                any = true;
-                if (b == '\n') {
-                    break;
-                }
-                buf.write(b);
-            }
-            if (!any) {
-                return null;
-            }
-            byte[] out = buf.toByteArray();
-            if (out.length >= 3
-                    && (out[0] & 0xFF) == 0xEF
-                    && (out[1] & 0xFF) == 0xBB
-                    && (out[2] & 0xFF) == 0xBF) {
-                // a UTF-8 byte-order mark (spreadsheet "CSV UTF-8" exports) is not part of the data
-                out = java.util.Arrays.copyOfRange(out, 3, out.length);
-            }
-            if (out.length > 0 && out[out.length - 1] == '\r') {
-                out = java.util.Arrays.copyOf(out, out.length - 1);
-            }
-            return out;
+            return io.sluice.runtime.codec.Lines.read(in);
         }
     }
 }
