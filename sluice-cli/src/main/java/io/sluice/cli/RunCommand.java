@@ -52,6 +52,14 @@ final class RunCommand implements Callable<Integer> {
                     "override a source or sink option for this run, e.g. --set trips.count=1000000")
     Map<String, String> overrides = new LinkedHashMap<>();
 
+    @Option(
+            names = "--store",
+            paramLabel = "STORE",
+            description =
+                    "read live routes from this config store instead of the spec's (a folder or a"
+                            + " jdbc: URL)")
+    String store;
+
     @Option(names = "--no-web-ui", description = "do not start the Flink web UI")
     boolean noWebUi;
 
@@ -74,7 +82,8 @@ final class RunCommand implements Callable<Integer> {
         PluginRegistry registry = PluginRegistry.load();
         Spec s;
         try {
-            s = new SpecLoader(registry).withOverrides(overrides).load(spec);
+            Spec loaded = new SpecLoader(registry).withOverrides(overrides).load(spec);
+            s = store == null ? loaded : loaded.withStore(store);
         } catch (SpecException e) {
             for (Problem p : e.problems()) {
                 err.println(p);

@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
         subcommands = {
             ValidateCommand.class,
             RunCommand.class,
+            ConfigCommand.class,
             KafkaCommand.class,
             ReplayCommand.class,
             ConsumeCommand.class,

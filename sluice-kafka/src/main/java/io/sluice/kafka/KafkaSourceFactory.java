@@ -149,6 +149,11 @@ public final class KafkaSourceFactory implements SourceFactory, PluginCheck, Rec
     }
 
     @Override
+    public boolean bounded(SourceSpec spec) {
+        return "latest".equals(spec.options().string("bounded"));
+    }
+
+    @Override
     public List<String> csvHeader(SourceSpec spec, RunContext run) {
         return null; // JSON only
     }

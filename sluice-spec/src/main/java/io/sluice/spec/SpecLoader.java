@@ -8,6 +8,7 @@ import io.sluice.spec.model.Spec.EventTime;
 import io.sluice.spec.model.Spec.FieldMapping;
 import io.sluice.spec.model.Spec.Format;
 import io.sluice.spec.model.Spec.PipelineSpec;
+import io.sluice.spec.model.Spec.RoutesSpec;
 import io.sluice.spec.model.Spec.RuntimeSpec;
 import io.sluice.spec.model.Spec.SinkSpec;
 import io.sluice.spec.model.Spec.SourceSpec;
@@ -172,6 +173,76 @@ public final class SpecLoader {
                             "sink receiving what this step emits")
                     .build();
 
+    static final OptionsSchema BREAKER =
+            OptionsSchema.builder()
+                    .optional(
+                            "failures",
+                            OptionType.INT,
+                            5L,
+                            "failures of one route on one task that suspend it")
+                    .optional(
+                            "within",
+                            OptionType.DURATION,
+                            Duration.ofSeconds(10),
+                            "the time span those failures are counted in")
+                    .build();
+
+    static final OptionsSchema ROUTES =
+            OptionsSchema.builder()
+                    .required(
+                            "store",
+                            OptionType.STRING,
+                            "config store: a folder (relative to the spec) or a JDBC URL")
+                    .required(
+                            "outputs",
+                            OptionType.listOf(OptionType.STRING),
+                            "sinks routes may send results to")
+                    .required(
+                            "unrouted",
+                            OptionType.STRING,
+                            "sink receiving events that no route takes")
+                    .optional(
+                            "alerts",
+                            OptionType.STRING,
+                            null,
+                            "sink receiving alerts about routes (e.g. a route suspended)")
+                    .optional(
+                            "event-type-field",
+                            OptionType.STRING,
+                            "event_type",
+                            "field holding the event type routes match")
+                    .optional(
+                            "tenant-field",
+                            OptionType.STRING,
+                            "tenant_id",
+                            "field holding the tenant a route may be scoped to")
+                    .optional(
+                            "payload-field",
+                            OptionType.STRING,
+                            "payload",
+                            "JSON field routes read their fields from")
+                    .optional(
+                            "breaker",
+                            OptionType.object(BREAKER),
+                            null,
+                            "when a failing route is suspended")
+                    .optional(
+                            "poll-interval",
+                            OptionType.DURATION,
+                            Duration.ofMillis(50),
+                            "how often the job asks the store for a new version")
+                    .optional(
+                            "keep-versions",
+                            OptionType.INT,
+                            4L,
+                            "recent versions each task keeps for rows stamped with them")
+                    .optional(
+                            "state-ttl",
+                            OptionType.DURATION,
+                            Duration.ofHours(24),
+                            "a route's keyed state not written for this long is released")
+                    .build();
+
     static final OptionsSchema PIPELINE =
             OptionsSchema.builder()
                     .required("id", OptionType.STRING, "pipeline id")
@@ -180,10 +251,16 @@ public final class SpecLoader {
                             "dead-letters",
                             OptionType.STRING,
                             "sink receiving rejected rows with their reason")
-                    .required(
+                    .optional(
                             "steps",
                             new OptionType.Raw("a list of steps"),
+                            null,
                             "processing steps in order")
+                    .optional(
+                            "routes",
+                            OptionType.object(ROUTES),
+                            null,
+                            "live routes from a config store, after the steps")
                     .build();
 
     private static final Pos SET = new Pos("--set", 1, 1);
@@ -695,7 +772,7 @@ public final class SpecLoader {
                     }
                 }
             }
-            if (seq.items().isEmpty()) {
+            if (seq.items().isEmpty() && o.object("routes") == null) {
                 problems.add(seq.pos(), o.path("steps"), "a pipeline needs at least one step");
             }
         } else if (raw != null) {
@@ -705,13 +782,88 @@ public final class SpecLoader {
                     "expected a list of steps, found " + ((YNode) raw).kind());
         }
         uniqueIds(stepIds, o.path("steps"), "step", problems);
+        RoutesSpec routes = null;
+        if (o.object("routes") != null) {
+            routes = routes(o.object("routes"), schema, sinkIds, problems);
+        } else if (raw == null) {
+            problems.add(o.pos(), o.path("steps"), "a pipeline needs 'steps', 'routes' or both");
+        }
         out.add(
                 new PipelineSpec(
                         o.string("id"),
                         o.string("source"),
                         o.string("dead-letters"),
                         o.pos(),
-                        steps));
+                        steps,
+                        routes));
+    }
+
+    private static RoutesSpec routes(
+            Options r, RowSchema input, Set<String> sinkIds, Problems problems) {
+        List<String> outputs = r.list("outputs");
+        for (int i = 0; i < outputs.size(); i++) {
+            if (outputs.get(i) != null && !sinkIds.contains(outputs.get(i))) {
+                problems.add(
+                        r.pos("outputs", i),
+                        r.path("outputs") + "[" + i + "]",
+                        Suggest.unknown("sink", outputs.get(i), sinkIds));
+            }
+        }
+        checkSinkRef(r, "unrouted", sinkIds, problems);
+        checkSinkRef(r, "alerts", sinkIds, problems);
+        if (!input.fields().isEmpty()) {
+            routingField(r, "event-type-field", input, FieldType.STRING, problems);
+            routingField(r, "tenant-field", input, FieldType.STRING, problems);
+            routingField(r, "payload-field", input, FieldType.JSON, problems);
+        }
+        Options b = r.object("breaker");
+        long failures = b == null ? 5 : b.longValue("failures");
+        Duration within = b == null ? Duration.ofSeconds(10) : b.duration("within");
+        if (failures < 1 || failures > Integer.MAX_VALUE) {
+            problems.add(b.pos("failures"), b.path("failures"), "must be at least 1");
+            failures = 5;
+        }
+        long keep = r.longValue("keep-versions");
+        if (keep < 2 || keep > 100) {
+            problems.add(r.pos("keep-versions"), r.path("keep-versions"), "must be 2 to 100");
+            keep = 4;
+        }
+        Duration poll = r.duration("poll-interval");
+        if (poll != null && poll.toMillis() < 10) {
+            problems.add(r.pos("poll-interval"), r.path("poll-interval"), "at least 10ms");
+        }
+        return new RoutesSpec(
+                r.string("store"),
+                outputs,
+                r.string("unrouted"),
+                r.string("alerts"),
+                r.string("event-type-field"),
+                r.string("tenant-field"),
+                r.string("payload-field"),
+                (int) failures,
+                within,
+                poll,
+                (int) keep,
+                r.duration("state-ttl"),
+                r.pos(),
+                input);
+    }
+
+    private static void routingField(
+            Options r, String key, RowSchema input, FieldType type, Problems problems) {
+        String name = r.string(key);
+        if (name == null) {
+            return;
+        }
+        Field f = input.field(name);
+        if (f == null) {
+            problems.add(r.pos(key), r.path(key), Suggest.unknown("field", name, input.names()));
+        } else if (f.type() != type) {
+            problems.add(
+                    r.pos(key),
+                    r.path(key),
+                    "'" + name + "' must be a " + type.id() + " field; it is " + f.type().id());
+        }
     }
 
     private StepSpec step(

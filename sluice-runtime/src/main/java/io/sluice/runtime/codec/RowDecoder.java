@@ -237,31 +237,7 @@ public final class RowDecoder implements Serializable {
             if (fromRecord[i]) {
                 continue;
             }
-            JsonNode v = node.get(columns[i]);
-            if (v == null || v.isNull()) {
-                values[i] = null;
-            } else if (v.isNumber()) {
-                values[i] = parsers[i].fromNumber(v.numberValue(), v.asText());
-            } else if (v.isTextual()) {
-                if (parsers[i].type().isNumeric()
-                        && parsers[i].type() != io.sluice.spec.model.FieldType.TIMESTAMP) {
-                    throw new BadValue(
-                            parsers[i].name(),
-                            parsers[i].name()
-                                    + ": expected a number, found the string \""
-                                    + ValueParser.abbreviate(v.asText())
-                                    + "\"");
-                }
-                values[i] = parsers[i].parse(v.asText());
-            } else if (v.isBoolean()) {
-                values[i] = parsers[i].parse(v.asText());
-            } else {
-                throw new BadValue(
-                        parsers[i].name(),
-                        parsers[i].name()
-                                + ": expected a single value, found "
-                                + v.getNodeType().name().toLowerCase());
-            }
+            values[i] = parsers[i].fromJson(node.get(columns[i]));
         }
         return true;
     }

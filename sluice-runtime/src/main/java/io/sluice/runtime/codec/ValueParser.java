@@ -46,6 +46,8 @@ public final class ValueParser implements Serializable {
         switch (type) {
             case STRING:
                 return text;
+            case JSON:
+                return json(t);
             case LONG:
                 return parseLong(t);
             case DOUBLE:
@@ -66,6 +68,43 @@ public final class ValueParser implements Serializable {
         }
     }
 
+    /** A JSON value (absent or null: null) for this field, checked like text. */
+    public Object fromJson(com.fasterxml.jackson.databind.JsonNode v) throws BadValue {
+        if (v == null || v.isNull()) {
+            return null;
+        }
+        if (type == FieldType.JSON) {
+            if (!v.isObject() && !v.isArray()) {
+                throw new BadValue(
+                        name,
+                        name
+                                + ": expected a JSON object, found "
+                                + v.getNodeType().name().toLowerCase());
+            }
+            return v.toString();
+        }
+        if (v.isNumber()) {
+            return fromNumber(v.numberValue(), v.asText());
+        }
+        if (v.isTextual()) {
+            if (type.isNumeric() && type != FieldType.TIMESTAMP) {
+                throw new BadValue(
+                        name,
+                        name
+                                + ": expected a number, found the string \""
+                                + abbreviate(v.asText())
+                                + "\"");
+            }
+            return parse(v.asText());
+        }
+        if (v.isBoolean()) {
+            return parse(v.asText());
+        }
+        throw new BadValue(
+                name,
+                name + ": expected a single value, found " + v.getNodeType().name().toLowerCase());
+    }
+
     /** A JSON number for a numeric field, checked for range. */
     public Object fromNumber(Number n, String text) throws BadValue {
         return switch (type) {
@@ -73,8 +112,27 @@ public final class ValueParser implements Serializable {
             case DOUBLE -> parseDouble(text);
             case TIMESTAMP -> fromEpoch(parseLong(text));
             case STRING -> text;
+            case JSON -> throw new BadValue(name, name + ": expected a JSON object, found " + text);
             case BOOLEAN -> throw new BadValue(name, name + ": " + text + " is not true or false");
         };
+    }
+
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
+            new com.fasterxml.jackson.databind.ObjectMapper();
+
+    /** JSON text from a CSV cell: an object or array, kept in compact form. */
+    private String json(String t) throws BadValue {
+        com.fasterxml.jackson.databind.JsonNode node;
+        try {
+            node = JSON.readTree(t);
+        } catch (java.io.IOException e) {
+            throw new BadValue(name, name + ": '" + abbreviate(t) + "' is not JSON");
+        }
+        if (node == null || !(node.isObject() || node.isArray())) {
+            throw new BadValue(
+                    name, name + ": expected a JSON object, found '" + abbreviate(t) + "'");
+        }
+        return node.toString();
     }
 
     private static final java.util.regex.Pattern INTEGER =

@@ -1,8 +1,16 @@
 package io.sluice.runtime.compose;
 
+import io.sluice.control.store.StoreLocation;
 import io.sluice.runtime.codec.RowDecoder;
 import io.sluice.runtime.processor.ProcessorFactory;
 import io.sluice.runtime.processor.StepResult;
+import io.sluice.runtime.route.ConfigUpdate;
+import io.sluice.runtime.route.ControlSource;
+import io.sluice.runtime.route.RouteEvents;
+import io.sluice.runtime.route.RoutedEvent;
+import io.sluice.runtime.route.RoutedEventSerializer;
+import io.sluice.runtime.route.RunRoutes;
+import io.sluice.runtime.route.StoreVersions;
 import io.sluice.runtime.row.DeadLetters;
 import io.sluice.runtime.row.EventRow;
 import io.sluice.runtime.row.EventRowTypeInfo;
@@ -15,12 +23,14 @@ import io.sluice.runtime.source.SourceFactory;
 import io.sluice.spec.model.RowSchema;
 import io.sluice.spec.model.Spec;
 import io.sluice.spec.model.Spec.PipelineSpec;
+import io.sluice.spec.model.Spec.RoutesSpec;
 import io.sluice.spec.model.Spec.SinkSpec;
 import io.sluice.spec.model.Spec.SourceSpec;
 import io.sluice.spec.model.Spec.StepSpec;
 import io.sluice.spec.plugin.PluginKind;
 import io.sluice.spec.plugin.PluginRegistry;
 import io.sluice.spec.plugin.ProcessorDescriptor.Shape;
+import io.sluice.spec.routes.RouteCatalog;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -28,12 +38,15 @@ import java.util.List;
 import java.util.Map;
 import org.apache.flink.api.common.accumulators.LongCounter;
 import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.connector.sink2.Sink;
+import org.apache.flink.streaming.api.datastream.BroadcastStream;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
 import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
 
 /**
  * Turns a spec into a Flink job. Per pipeline:
@@ -60,6 +73,11 @@ public final class JobComposer {
 
         Sink<SinkRecord> sink(Spec job, SinkSpec spec);
 
+        /** Whether the source ends by itself (then live routing's control stream ends too). */
+        default boolean bounded(SourceSpec spec) {
+            return true;
+        }
+
         /** Fields forming the record key of a sink (see {@link SinkFactory#keyFields}). */
         default List<String> keyFields(SinkSpec spec) {
             return List.of();
@@ -80,6 +98,12 @@ public final class JobComposer {
             public List<String> csvHeader(SourceSpec spec) throws IOException {
                 return ((SourceFactory) registry.find(PluginKind.SOURCE, spec.type()))
                         .csvHeader(spec, run);
+            }
+
+            @Override
+            public boolean bounded(SourceSpec spec) {
+                return ((SourceFactory) registry.find(PluginKind.SOURCE, spec.type()))
+                        .bounded(spec);
             }
 
             @Override
@@ -200,9 +224,14 @@ public final class JobComposer {
         }
 
         // Steps ---> accepted rows counted (every input row is accepted or a dead letter)
-        rows.process(new CountAccepted(), new EventRowTypeInfo(schema))
-                .uid(p.id() + ".accepted")
-                .name(p.id() + " accepted");
+        rows =
+                rows.process(new CountAccepted(p.routes() != null), new EventRowTypeInfo(schema))
+                        .uid(p.id() + ".accepted")
+                        .name(p.id() + " accepted");
+
+        if (p.routes() != null) {
+            composeRoutes(spec, p, source, env, rows, schema, bySink, deadLetters);
+        }
 
         // Dead letters ---> dead-letters sink
         DataStream<EventRow> dead = deadLetters.get(0);
@@ -213,6 +242,146 @@ public final class JobComposer {
                 spec,
                 bySink,
                 new Emitted(p.deadLetters(), dead, DeadLetters.SCHEMA, p.id() + ".dead-letters"));
+    }
+
+    /**
+     * Live routing: the control stream broadcast to both stages; stage 1 forks events per route;
+     * stage 2, keyed by (route, key), runs each route's processor; results go to routes' outputs.
+     */
+    private void composeRoutes(
+            Spec spec,
+            PipelineSpec p,
+            SourceSpec source,
+            StreamExecutionEnvironment env,
+            DataStream<EventRow> rows,
+            RowSchema schema,
+            Map<String, List<DataStream<SinkRecord>>> bySink,
+            List<DataStream<EventRow>> deadLetters) {
+        RoutesSpec r = p.routes();
+        RouteCatalog catalog = RouteCatalog.of(spec, p);
+        StoreVersions store = new StoreVersions(storeLocation(r.store()), catalog);
+        checkStore(store, catalog);
+
+        // Config store ---> control stream, broadcast
+        BroadcastStream<ConfigUpdate> control =
+                env.fromSource(
+                                new ControlSource(
+                                        store, r.pollInterval(), connectors.bounded(source)),
+                                ControlSource.watermarks(),
+                                p.id() + " config versions",
+                                ConfigUpdate.TYPE)
+                        .setParallelism(1)
+                        .uid(p.id() + ".control")
+                        .broadcast(RouteEvents.VERSIONS);
+
+        // Rows ---> Route (stage 1): fork per matching route, stamped with the version
+        OutputTag<EventRow> unroutedTag =
+                new OutputTag<>(p.id() + ".unrouted", new EventRowTypeInfo(schema));
+        SingleOutputStreamOperator<RoutedEvent> routed =
+                rows.connect(control)
+                        .process(
+                                new RouteEvents(
+                                        catalog,
+                                        store,
+                                        r.keepVersions(),
+                                        unroutedTag,
+                                        p.id() + ".routes",
+                                        r.pos().fileLine()),
+                                RoutedEventSerializer.TYPE)
+                        .uid(p.id() + ".route")
+                        .name(p.id() + " route (match and fork)");
+        deadLetters.add(routed.getSideOutput(DeadLetters.TAG));
+        encodeTo(
+                spec,
+                bySink,
+                new Emitted(
+                        r.unrouted(),
+                        routed.getSideOutput(unroutedTag),
+                        schema,
+                        p.id() + ".unrouted"));
+
+        // Route ---> keyBy(route, key) ---> Run routes (stage 2) ---> outputs
+        Map<String, OutputTag<SinkRecord>> tags = new LinkedHashMap<>();
+        Map<String, List<String>> keys = new LinkedHashMap<>();
+        List<String> outs = new ArrayList<>(r.outputs());
+        if (r.alerts() != null && !outs.contains(r.alerts())) {
+            outs.add(r.alerts());
+        }
+        for (String o : outs) {
+            tags.put(o, new OutputTag<>(p.id() + ".routes." + o, SinkRecord.TYPE));
+            keys.put(o, connectors.keyFields(spec.sink(o)));
+        }
+        SingleOutputStreamOperator<SinkRecord> results =
+                routed.keyBy(RoutedEvent::key, Types.STRING)
+                        .connect(control)
+                        .process(
+                                new RunRoutes(
+                                        catalog,
+                                        store,
+                                        r.keepVersions(),
+                                        spec.hash(),
+                                        p.id() + ".routes",
+                                        tags,
+                                        keys,
+                                        r.alerts(),
+                                        r.breakerFailures(),
+                                        r.breakerWindow(),
+                                        r.stateTtl()),
+                                SinkRecord.TYPE)
+                        .uid(p.id() + ".routes")
+                        .name(p.id() + " routes (keyed)");
+        deadLetters.add(results.getSideOutput(DeadLetters.TAG));
+        for (Map.Entry<String, OutputTag<SinkRecord>> t : tags.entrySet()) {
+            bySink.computeIfAbsent(t.getKey(), k -> new ArrayList<>())
+                    .add(results.getSideOutput(t.getValue()));
+        }
+    }
+
+    /**
+     * Fails before the job starts when the store is unreachable, empty, or its current version does
+     * not fit this job: no event may meet an empty or foreign config.
+     */
+    private static void checkStore(StoreVersions store, RouteCatalog catalog) {
+        try {
+            store.importEdits();
+            ConfigUpdate current =
+                    store.current()
+                            .orElseThrow(
+                                    () ->
+                                            new IllegalArgumentException(
+                                                    "config store "
+                                                            + store.describe()
+                                                            + " has no routes yet: write them with"
+                                                            + " './sluice config set SPEC"
+                                                            + " routes.yaml'"));
+            io.sluice.spec.problem.Problems problems =
+                    new io.sluice.spec.routes.RoutesLoader(
+                                    io.sluice.spec.plugin.PluginRegistry.load())
+                            .validate("routes.yaml", current.text, catalog);
+            if (!problems.isEmpty()) {
+                throw new IllegalArgumentException(
+                        "config version "
+                                + current.version
+                                + " in "
+                                + store.describe()
+                                + " does not fit this spec: "
+                                + problems.list());
+            }
+        } catch (io.sluice.control.store.ConfigStoreException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        } finally {
+            store.close();
+        }
+    }
+
+    /** The store named in the spec: a JDBC URL as is, a folder relative to the spec's. */
+    public StoreLocation storeLocation(String store) {
+        if (store.startsWith("jdbc:")) {
+            return StoreLocation.parse(store);
+        }
+        String path = store.startsWith("file:") ? store.substring("file:".length()) : store;
+        return StoreLocation.parse(
+                run.specDir().resolve(path).toAbsolutePath().normalize().toString());
     }
 
     /** Two file sinks writing one folder would overwrite each other's parts. */
@@ -321,8 +490,16 @@ public final class JobComposer {
      * Stateless terminal: counts rows that made it through every step, and tracks the watermark.
      */
     static final class CountAccepted extends ProcessFunction<EventRow, EventRow> {
+        private final boolean forward;
         private transient LongCounter accepted;
         private transient WatermarkAccumulator watermark;
+
+        /**
+         * @param forward whether the rows continue (into live routing)
+         */
+        CountAccepted(boolean forward) {
+            this.forward = forward;
+        }
 
         @Override
         public void open(OpenContext openContext) {
@@ -334,6 +511,9 @@ public final class JobComposer {
         public void processElement(EventRow row, Context ctx, Collector<EventRow> out) {
             accepted.add(1);
             watermark.add(ctx.timerService().currentWatermark());
+            if (forward) {
+                out.collect(row);
+            }
         }
     }
 }

@@ -2,6 +2,9 @@ package io.sluice.runtime.processor;
 
 import dev.cel.runtime.CelEvaluationException;
 import io.sluice.runtime.compose.StepContext;
+import io.sluice.runtime.route.RouteLogic;
+import io.sluice.runtime.route.RouteLogics;
+import io.sluice.runtime.route.RouteProcessor;
 import io.sluice.runtime.row.DeadLetters;
 import io.sluice.runtime.row.DeadLetters.Reason;
 import io.sluice.runtime.row.EventRow;
@@ -14,6 +17,7 @@ import io.sluice.spec.options.OptionType;
 import io.sluice.spec.options.Options;
 import io.sluice.spec.options.OptionsSchema;
 import io.sluice.spec.problem.Problems;
+import io.sluice.spec.routes.RouteSpec;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,7 +32,7 @@ import org.apache.flink.util.Collector;
  * the condition holds. A row whose expression fails (e.g. arithmetic on a missing value) goes to
  * dead letters.
  */
-public final class DeriveProcessor implements ProcessorFactory {
+public final class DeriveProcessor implements ProcessorFactory, RouteProcessor {
 
     static final OptionsSchema FIELD =
             OptionsSchema.builder()
@@ -108,10 +112,31 @@ public final class DeriveProcessor implements ProcessorFactory {
 
     @Override
     public StepResult apply(StepContext ctx, DataStream<EventRow> input) {
-        RowSchema schema = ctx.step().input();
         RowSchema result = ctx.step().result();
+        List<Derivation> ds = derivations(ctx.step().options(), ctx.step().input(), result);
+        SingleOutputStreamOperator<EventRow> out =
+                input.process(
+                                new DeriveFunction(ds, result.size(), ctx.stepRef()),
+                                new EventRowTypeInfo(result))
+                        .uid(ctx.uid("derive"))
+                        .name(ctx.name("derive"));
+        return new StepResult(out, out.getSideOutput(DeadLetters.TAG), List.of());
+    }
+
+    @Override
+    public RouteLogic logic(RouteSpec route, String step) {
+        DeriveFunction f =
+                new DeriveFunction(
+                        derivations(route.params(), route.input(), route.result()),
+                        route.result().size(),
+                        step);
+        return (row, ts, scope) -> f.apply(row, RouteLogics.out(scope));
+    }
+
+    private static List<Derivation> derivations(Options o, RowSchema input, RowSchema result) {
+        RowSchema schema = input;
         List<Derivation> ds = new ArrayList<>();
-        for (Options f : ctx.step().options().<Options>list("fields")) {
+        for (Options f : o.<Options>list("fields")) {
             int target = result.indexOf(f.string("name"));
             Field field = result.fields().get(target);
             CelProgram when =
@@ -126,13 +151,7 @@ public final class DeriveProcessor implements ProcessorFactory {
                             f.pos().fileLine()));
             schema = schema.with(field);
         }
-        SingleOutputStreamOperator<EventRow> out =
-                input.process(
-                                new DeriveFunction(ds, result.size(), ctx.stepRef()),
-                                new EventRowTypeInfo(result))
-                        .uid(ctx.uid("derive"))
-                        .name(ctx.name("derive"));
-        return new StepResult(out, out.getSideOutput(DeadLetters.TAG), List.of());
+        return ds;
     }
 
     record Derivation(
@@ -156,8 +175,17 @@ public final class DeriveProcessor implements ProcessorFactory {
             this.step = step;
         }
 
+        private transient FunctionOut rowOut;
+
         @Override
         public void processElement(EventRow in, Context ctx, Collector<EventRow> out) {
+            if (rowOut == null) {
+                rowOut = new FunctionOut(null);
+            }
+            apply(in, rowOut.bind(ctx, out));
+        }
+
+        void apply(EventRow in, RowOut out) {
             EventRow row = in.widen(arity);
             for (Derivation d : derivations) {
                 boolean whenDone = false;
@@ -173,8 +201,7 @@ public final class DeriveProcessor implements ProcessorFactory {
                     }
                     row.set(d.target(), v);
                 } catch (CelEvaluationException e) {
-                    ctx.output(
-                            DeadLetters.TAG,
+                    out.dead(
                             DeadLetters.of(
                                     Reason.EXPRESSION_ERROR,
                                     d.name()
@@ -189,7 +216,7 @@ public final class DeriveProcessor implements ProcessorFactory {
                     return;
                 }
             }
-            out.collect(row);
+            out.emit(row);
         }
     }
 }

@@ -2,6 +2,9 @@ package io.sluice.runtime.processor;
 
 import dev.cel.runtime.CelEvaluationException;
 import io.sluice.runtime.compose.StepContext;
+import io.sluice.runtime.route.RouteLogic;
+import io.sluice.runtime.route.RouteLogics;
+import io.sluice.runtime.route.RouteProcessor;
 import io.sluice.runtime.row.DeadLetters;
 import io.sluice.runtime.row.DeadLetters.Reason;
 import io.sluice.runtime.row.EventRow;
@@ -14,6 +17,7 @@ import io.sluice.spec.options.OptionType;
 import io.sluice.spec.options.Options;
 import io.sluice.spec.options.OptionsSchema;
 import io.sluice.spec.problem.Problems;
+import io.sluice.spec.routes.RouteSpec;
 import java.util.List;
 import org.apache.flink.api.common.accumulators.LongCounter;
 import org.apache.flink.api.common.functions.OpenContext;
@@ -26,7 +30,7 @@ import org.apache.flink.util.Collector;
  * {@code filter}: keeps rows whose condition is true. Dropped rows are counted (they were valid,
  * just not wanted); a condition that cannot be evaluated sends the row to dead letters.
  */
-public final class FilterProcessor implements ProcessorFactory {
+public final class FilterProcessor implements ProcessorFactory, RouteProcessor {
     static final OptionsSchema OPTIONS =
             OptionsSchema.builder()
                     .required(
@@ -80,12 +84,23 @@ public final class FilterProcessor implements ProcessorFactory {
         return new StepResult(out, out.getSideOutput(DeadLetters.TAG), List.of());
     }
 
+    @Override
+    public RouteLogic logic(RouteSpec route, String step) {
+        FilterFunction f =
+                new FilterFunction(
+                        new CelProgram(route.params().expr("condition"), route.input()),
+                        step,
+                        route.pos().fileLine());
+        return (row, ts, scope) -> f.apply(row, RouteLogics.out(scope));
+    }
+
     /** Stateless. */
     static final class FilterFunction extends ProcessFunction<EventRow, EventRow> {
         private final CelProgram condition;
         private final String step;
         private final String position;
         private transient LongCounter filtered;
+        private transient FunctionOut rowOut;
 
         FilterFunction(CelProgram condition, String step, String position) {
             this.condition = condition;
@@ -96,19 +111,23 @@ public final class FilterProcessor implements ProcessorFactory {
         @Override
         public void open(OpenContext openContext) {
             filtered = getRuntimeContext().getLongCounter(Counters.FILTERED);
+            rowOut = new FunctionOut(filtered);
         }
 
         @Override
         public void processElement(EventRow row, Context ctx, Collector<EventRow> out) {
+            apply(row, rowOut.bind(ctx, out));
+        }
+
+        void apply(EventRow row, RowOut out) {
             try {
                 if (Boolean.TRUE.equals(condition.eval(row))) {
-                    out.collect(row);
+                    out.emit(row);
                 } else {
-                    filtered.add(1);
+                    out.dropped();
                 }
             } catch (CelEvaluationException e) {
-                ctx.output(
-                        DeadLetters.TAG,
+                out.dead(
                         DeadLetters.of(
                                 Reason.EXPRESSION_ERROR,
                                 "condition could not be evaluated: " + condition.explain(row, e),

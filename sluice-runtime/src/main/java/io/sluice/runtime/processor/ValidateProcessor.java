@@ -2,6 +2,9 @@ package io.sluice.runtime.processor;
 
 import dev.cel.runtime.CelEvaluationException;
 import io.sluice.runtime.compose.StepContext;
+import io.sluice.runtime.route.RouteLogic;
+import io.sluice.runtime.route.RouteLogics;
+import io.sluice.runtime.route.RouteProcessor;
 import io.sluice.runtime.row.DeadLetters;
 import io.sluice.runtime.row.DeadLetters.Reason;
 import io.sluice.runtime.row.EventRow;
@@ -15,6 +18,7 @@ import io.sluice.spec.options.Options;
 import io.sluice.spec.options.OptionsSchema;
 import io.sluice.spec.problem.Problems;
 import io.sluice.spec.problem.Suggest;
+import io.sluice.spec.routes.RouteSpec;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,7 +32,7 @@ import org.apache.flink.util.Collector;
  * letters with the first rule it breaks; passing rows continue unchanged, with required fields
  * known to be present from here on.
  */
-public final class ValidateProcessor implements ProcessorFactory {
+public final class ValidateProcessor implements ProcessorFactory, RouteProcessor {
     static final OptionsSchema RANGE =
             OptionsSchema.builder()
                     .required("field", OptionType.STRING, "numeric field to check")
@@ -141,10 +145,7 @@ public final class ValidateProcessor implements ProcessorFactory {
         return out;
     }
 
-    @Override
-    public StepResult apply(StepContext ctx, DataStream<EventRow> input) {
-        Options o = ctx.step().options();
-        RowSchema schema = ctx.step().input();
+    private static List<Rule> rules(Options o, RowSchema schema) {
         List<Rule> rules = new ArrayList<>();
         for (String f : o.<String>list("required")) {
             rules.add(
@@ -176,6 +177,18 @@ public final class ValidateProcessor implements ProcessorFactory {
                             c.string("message"),
                             c.pos().fileLine()));
         }
+        return rules;
+    }
+
+    @Override
+    public RouteLogic logic(RouteSpec route, String step) {
+        ValidateFunction f = new ValidateFunction(rules(route.params(), route.input()), step);
+        return (row, ts, scope) -> f.apply(row, RouteLogics.out(scope));
+    }
+
+    @Override
+    public StepResult apply(StepContext ctx, DataStream<EventRow> input) {
+        List<Rule> rules = rules(ctx.step().options(), ctx.step().input());
         SingleOutputStreamOperator<EventRow> out =
                 input.process(
                                 new ValidateFunction(rules, ctx.stepRef()),
@@ -222,16 +235,25 @@ public final class ValidateProcessor implements ProcessorFactory {
             this.step = step;
         }
 
+        private transient FunctionOut rowOut;
+
         @Override
         public void processElement(EventRow row, Context ctx, Collector<EventRow> out) {
+            if (rowOut == null) {
+                rowOut = new FunctionOut(null);
+            }
+            apply(row, rowOut.bind(ctx, out));
+        }
+
+        void apply(EventRow row, RowOut out) {
             for (Rule r : rules) {
                 EventRow dead = apply(r, row);
                 if (dead != null) {
-                    ctx.output(DeadLetters.TAG, dead);
+                    out.dead(dead);
                     return;
                 }
             }
-            out.collect(row);
+            out.emit(row);
         }
 
         private EventRow apply(Rule r, EventRow row) {

@@ -2,6 +2,8 @@ package io.sluice.runtime.processor;
 
 import io.sluice.runtime.compose.Emitted;
 import io.sluice.runtime.compose.StepContext;
+import io.sluice.runtime.route.RouteLogic;
+import io.sluice.runtime.route.RouteProcessor;
 import io.sluice.runtime.row.EventRow;
 import io.sluice.runtime.row.EventRowTypeInfo;
 import io.sluice.spec.model.Field;
@@ -12,6 +14,7 @@ import io.sluice.spec.options.Options;
 import io.sluice.spec.options.OptionsSchema;
 import io.sluice.spec.problem.Problems;
 import io.sluice.spec.problem.Suggest;
+import io.sluice.spec.routes.RouteSpec;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -35,7 +38,7 @@ import org.apache.flink.util.OutputTag;
  * plus allowed lateness) goes to the late output, or to dead letters when none is named. Window
  * state is cleared when the watermark passes a window's end plus the allowed lateness.
  */
-public final class WindowAggregateProcessor implements ProcessorFactory {
+public final class WindowAggregateProcessor implements ProcessorFactory, RouteProcessor {
     static final List<String> FUNCTIONS = List.of("count", "sum", "avg", "min", "max", "stddev");
 
     static final OptionsSchema WINDOW =
@@ -185,6 +188,16 @@ public final class WindowAggregateProcessor implements ProcessorFactory {
                             : new Field(name, FieldType.DOUBLE, true));
         }
         return new RowSchema(out);
+    }
+
+    @Override
+    public OptionsSchema routeOptions() {
+        return OPTIONS.minus("key");
+    }
+
+    @Override
+    public RouteLogic logic(RouteSpec route, String step) {
+        return RouteWindows.of(route, step, null);
     }
 
     @Override
@@ -348,12 +361,30 @@ public final class WindowAggregateProcessor implements ProcessorFactory {
         @Override
         public void process(
                 EventRow key, Context ctx, Iterable<double[]> accs, Collector<EventRow> out) {
-            double[] acc = accs.iterator().next();
-            int k = key.arity();
+            out.collect(
+                    EventRow.of(
+                            values(
+                                    key.values(),
+                                    ctx.window().getStart(),
+                                    ctx.window().getEnd(),
+                                    accs.iterator().next(),
+                                    fns,
+                                    countsRows)));
+        }
+
+        /** Key values, window bounds, then each aggregate's value. */
+        static Object[] values(
+                Object[] key,
+                long start,
+                long end,
+                double[] acc,
+                String[] fns,
+                boolean[] countsRows) {
+            int k = key.length;
             Object[] v = new Object[k + 2 + fns.length];
-            System.arraycopy(key.values(), 0, v, 0, k);
-            v[k] = ctx.window().getStart();
-            v[k + 1] = ctx.window().getEnd();
+            System.arraycopy(key, 0, v, 0, k);
+            v[k] = start;
+            v[k + 1] = end;
             for (int j = 0; j < fns.length; j++) {
                 int s = 1 + Accumulate.SLOT * j;
                 double n = acc[s];
@@ -367,7 +398,7 @@ public final class WindowAggregateProcessor implements ProcessorFactory {
                             default -> n == 0 ? null : Math.sqrt(Math.max(0.0, acc[s + 3] / n));
                         };
             }
-            out.collect(EventRow.of(v));
+            return v;
         }
     }
 }

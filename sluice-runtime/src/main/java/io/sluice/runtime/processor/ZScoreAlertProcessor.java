@@ -1,6 +1,8 @@
 package io.sluice.runtime.processor;
 
 import io.sluice.runtime.compose.StepContext;
+import io.sluice.runtime.route.RouteLogic;
+import io.sluice.runtime.route.RouteProcessor;
 import io.sluice.runtime.row.EventRow;
 import io.sluice.runtime.row.EventRowTypeInfo;
 import io.sluice.spec.model.Field;
@@ -11,6 +13,7 @@ import io.sluice.spec.options.Options;
 import io.sluice.spec.options.OptionsSchema;
 import io.sluice.spec.problem.Problems;
 import io.sluice.spec.problem.Suggest;
+import io.sluice.spec.routes.RouteSpec;
 import java.time.Duration;
 import java.util.List;
 import java.util.StringJoiner;
@@ -29,7 +32,7 @@ import org.apache.flink.util.Collector;
  * stddev of that key's previous values; alerts when count ≥ min-count, stddev > 0 and |z| > k; then
  * the value joins the statistics (Welford). Rows without a value are skipped.
  */
-public final class ZScoreAlertProcessor implements ProcessorFactory {
+public final class ZScoreAlertProcessor implements ProcessorFactory, RouteProcessor {
     public static final RowSchema ALERT =
             RowSchema.of(
                     new Field("key", FieldType.STRING, false),
@@ -116,6 +119,53 @@ public final class ZScoreAlertProcessor implements ProcessorFactory {
     }
 
     @Override
+    public OptionsSchema routeOptions() {
+        return OPTIONS.minus("key");
+    }
+
+    /**
+     * In a route the statistics live in the route key's state (they survive new versions of the
+     * route); {@code state-ttl} is the routes' own, set in the spec.
+     */
+    @Override
+    public RouteLogic logic(RouteSpec route, String step) {
+        Options o = route.params();
+        int valueIndex = route.input().indexOf(o.string("value"));
+        int[] keyIndex = route.key().stream().mapToInt(route.input()::indexOf).toArray();
+        double k = o.doubleValue("k");
+        long minCount = o.longValue("min-count");
+        String rule = o.string("rule") != null ? o.string("rule") : route.id();
+        return (row, ts, scope) -> {
+            Object v = row.get(valueIndex);
+            if (v == null) {
+                return;
+            }
+            double[] s = scope.stats();
+            if (s == null) {
+                s = new double[3];
+            }
+            Object[] key = new Object[keyIndex.length];
+            for (int i = 0; i < key.length; i++) {
+                key[i] = row.get(keyIndex[i]);
+            }
+            EventRow alert =
+                    ZScoreFunction.observe(
+                            s,
+                            ((Number) v).doubleValue(),
+                            k,
+                            minCount,
+                            ZScoreFunction.keyText(EventRow.of(key)),
+                            ts,
+                            rule,
+                            row);
+            scope.stats(s);
+            if (alert != null) {
+                scope.emit(alert);
+            }
+        };
+    }
+
+    @Override
     public StepResult apply(StepContext ctx, DataStream<EventRow> input) {
         Options o = ctx.step().options();
         RowSchema in = ctx.step().input();
@@ -178,31 +228,52 @@ public final class ZScoreAlertProcessor implements ProcessorFactory {
             if (v == null) {
                 return;
             }
-            double x = ((Number) v).doubleValue();
             double[] s = stats.value();
             if (s == null) {
                 s = new double[3];
             }
+            EventRow alert =
+                    observe(
+                            s,
+                            ((Number) v).doubleValue(),
+                            k,
+                            minCount,
+                            keyText(ctx.getCurrentKey()),
+                            ctx.timestamp(),
+                            rule,
+                            row);
+            if (alert != null) {
+                out.collect(alert);
+            }
+            stats.update(s);
+        }
+
+        /**
+         * Compares {@code x} with the statistics {@code s = [count, mean, m2]} (updated in place to
+         * include it); the alert row, or null.
+         */
+        static EventRow observe(
+                double[] s,
+                double x,
+                double k,
+                long minCount,
+                String key,
+                Long timestamp,
+                String rule,
+                EventRow row) {
+            EventRow alert = null;
             double n = s[0];
             if (n >= minCount) {
                 double stddev = Math.sqrt(s[2] / n);
                 if (stddev > 0) {
                     double z = (x - s[1]) / stddev;
                     if (Math.abs(z) > k) {
-                        out.collect(
+                        alert =
                                 new EventRow(
-                                        new Object[] {
-                                            keyText(ctx.getCurrentKey()),
-                                            x,
-                                            s[1],
-                                            stddev,
-                                            z,
-                                            ctx.timestamp(),
-                                            rule
-                                        },
+                                        new Object[] {key, x, s[1], stddev, z, timestamp, rule},
                                         null,
                                         row.origin(),
-                                        row.configVersion()));
+                                        row.configVersion());
                     }
                 }
             }
@@ -211,7 +282,7 @@ public final class ZScoreAlertProcessor implements ProcessorFactory {
             s[0] = n;
             s[1] += delta / n;
             s[2] += delta * (x - s[1]);
-            stats.update(s);
+            return alert;
         }
 
         static String keyText(EventRow key) {

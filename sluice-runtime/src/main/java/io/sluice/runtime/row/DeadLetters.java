@@ -29,7 +29,11 @@ public final class DeadLetters {
         OUT_OF_RANGE("out-of-range"),
         CHECK_FAILED("check-failed"),
         EXPRESSION_ERROR("expression-error"),
-        LATE("late");
+        LATE("late"),
+        BAD_ENVELOPE("bad-envelope"),
+        PROCESSOR_ERROR("processor-error"),
+        ROUTE_SUSPENDED("route-suspended"),
+        VERSION_EXPIRED("version-expired");
 
         private final String id;
 

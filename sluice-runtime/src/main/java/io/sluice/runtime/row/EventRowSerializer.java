@@ -83,7 +83,7 @@ public final class EventRowSerializer extends TypeSerializer<EventRow> {
                 continue;
             }
             switch (types[i]) {
-                case STRING -> StringValue.writeString((String) v, out);
+                case STRING, JSON -> StringValue.writeString((String) v, out);
                 case LONG, TIMESTAMP -> out.writeLong((Long) v);
                 case DOUBLE -> out.writeDouble((Double) v);
                 case BOOLEAN -> out.writeBoolean((Boolean) v);
@@ -111,7 +111,7 @@ public final class EventRowSerializer extends TypeSerializer<EventRow> {
             }
             values[i] =
                     switch (types[i]) {
-                        case STRING -> StringValue.readString(in);
+                        case STRING, JSON -> StringValue.readString(in);
                         case LONG, TIMESTAMP -> in.readLong();
                         case DOUBLE -> in.readDouble();
                         case BOOLEAN -> in.readBoolean();

@@ -7,6 +7,19 @@ public final class Counters {
     public static final String ROWS_IN = "sluice.rows-in";
     public static final String ACCEPTED = "sluice.accepted";
     public static final String FILTERED = "sluice.filtered";
+
+    /** Route forks made by live routing (an event taken by two routes counts twice). */
+    public static final String ROUTED = "sluice.routed";
+
+    /** Events no route took, sent to the unrouted output. */
+    public static final String UNROUTED = "sluice.unrouted";
+
+    /** Events a route's processor threw on. */
+    public static final String ROUTE_FAILURES = "sluice.route-failures";
+
+    /** Times a route was suspended on a task by its circuit breaker. */
+    public static final String ROUTES_SUSPENDED = "sluice.routes-suspended";
+
     public static final String WATERMARK = "sluice.watermark";
 
     /** Followed by the reason: {@code sluice.dead-letters.bad-value}. */

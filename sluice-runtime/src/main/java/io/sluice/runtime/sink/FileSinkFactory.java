@@ -90,6 +90,23 @@ public final class FileSinkFactory implements SinkFactory {
                                     java.nio.file.StandardOpenOption.CREATE,
                                     java.nio.file.StandardOpenOption.APPEND),
                             1 << 16);
+            // a long-running job's records reach the file within a second, not when 64 KB
+            // have gathered; the callback runs in the task's thread, like write()
+            org.apache.flink.api.common.operators.ProcessingTimeService time =
+                    context.getProcessingTimeService();
+            org.apache.flink.api.common.operators.ProcessingTimeService.ProcessingTimeCallback[]
+                    tick =
+                            new org.apache.flink.api.common.operators.ProcessingTimeService
+                                            .ProcessingTimeCallback[1];
+            boolean[] closed = new boolean[1];
+            tick[0] =
+                    t -> {
+                        if (!closed[0]) {
+                            out.flush();
+                            time.registerTimer(t + 1000, tick[0]);
+                        }
+                    };
+            time.registerTimer(time.getCurrentProcessingTime() + 1000, tick[0]);
             return new SinkWriter<>() {
                 @Override
                 public void write(byte[] element, Context ctx) throws IOException {
@@ -104,6 +121,7 @@ public final class FileSinkFactory implements SinkFactory {
 
                 @Override
                 public void close() throws IOException {
+                    closed[0] = true;
                     out.close();
                 }
             };

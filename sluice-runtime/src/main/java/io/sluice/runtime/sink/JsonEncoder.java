@@ -33,6 +33,7 @@ public final class JsonEncoder extends RichMapFunction<EventRow, SinkRecord> {
     private transient LongCounter records;
 
     private final int[] keyFields;
+    private final String route;
 
     public JsonEncoder(RowSchema schema, String specHash, String sinkId) {
         this(schema, specHash, sinkId, new int[0]);
@@ -42,7 +43,16 @@ public final class JsonEncoder extends RichMapFunction<EventRow, SinkRecord> {
      * @param keyFields indexes of the fields whose values, as text joined by '|', form the key
      */
     public JsonEncoder(RowSchema schema, String specHash, String sinkId, int[] keyFields) {
+        this(schema, specHash, sinkId, keyFields, null);
+    }
+
+    /**
+     * @param route the live route producing the rows, written as {@code route} (null: none)
+     */
+    public JsonEncoder(
+            RowSchema schema, String specHash, String sinkId, int[] keyFields, String route) {
         this.keyFields = keyFields;
+        this.route = route;
         this.names = schema.fields().stream().map(Field::name).toArray(String[]::new);
         this.types = schema.fields().stream().map(Field::type).toArray(FieldType[]::new);
         this.specHash = specHash;
@@ -67,7 +77,8 @@ public final class JsonEncoder extends RichMapFunction<EventRow, SinkRecord> {
         return new SinkRecord(key(row), encode(row), row.configVersion());
     }
 
-    private byte[] key(EventRow row) {
+    /** The record key of {@code row} (null when the sink keys nothing). */
+    public byte[] key(EventRow row) {
         if (keyFields.length == 0) {
             return null;
         }
@@ -103,6 +114,7 @@ public final class JsonEncoder extends RichMapFunction<EventRow, SinkRecord> {
                 }
                 switch (types[i]) {
                     case STRING -> g.writeString((String) v);
+                    case JSON -> g.writeRawValue((String) v);
                     case LONG -> g.writeNumber((Long) v);
                     case TIMESTAMP -> g.writeString(ValueParser.iso((Long) v));
                     case BOOLEAN -> g.writeBoolean((Boolean) v);
@@ -115,6 +127,9 @@ public final class JsonEncoder extends RichMapFunction<EventRow, SinkRecord> {
                         }
                     }
                 }
+            }
+            if (route != null) {
+                g.writeStringField("route", route);
             }
             g.writeStringField("spec_hash", specHash);
             g.writeNumberField("config_version", row.configVersion());

@@ -30,10 +30,14 @@ public final class GeneratorSourceFactory implements SourceFactory, PluginCheck 
             OptionsSchema.builder()
                     .optional(
                             "profile",
-                            OptionType.oneOf("taxi-trips"),
+                            OptionType.oneOf("taxi-trips", "business-events"),
                             "taxi-trips",
-                            "what to generate")
-                    .optional("count", OptionType.INT, 100_000L, "rows to generate")
+                            "what to generate: taxi trips (CSV) or business events (JSON)")
+                    .optional(
+                            "count",
+                            OptionType.INT,
+                            100_000L,
+                            "rows to generate; 0: no end (stop with Ctrl-C)")
                     .optional(
                             "seed",
                             OptionType.INT,
@@ -99,7 +103,14 @@ public final class GeneratorSourceFactory implements SourceFactory, PluginCheck 
                 problems.add(o.pos(share), o.path(share), "a share is between 0 and 1");
             }
         }
-        if (!"csv".equals(o.string("format")) || !",".equals(o.string("delimiter"))) {
+        if ("business-events".equals(o.string("profile"))) {
+            if (!"json".equals(o.string("format"))) {
+                problems.add(
+                        o.pos("format"),
+                        o.path("format"),
+                        "business events are JSON lines: set 'format: json'");
+            }
+        } else if (!"csv".equals(o.string("format")) || !",".equals(o.string("delimiter"))) {
             problems.add(
                     o.pos("format"),
                     o.path("format"),
@@ -117,6 +128,28 @@ public final class GeneratorSourceFactory implements SourceFactory, PluginCheck 
     @Override
     public List<String> csvHeader(SourceSpec spec, RunContext run) {
         return TaxiTrips.HEADER;
+    }
+
+    @Override
+    public boolean bounded(SourceSpec spec) {
+        return spec.options().longValue("count") != 0;
+    }
+
+    /** The lines a generator source with these options yields. */
+    public static GeneratedLines lines(Options o) {
+        if ("business-events".equals(o.string("profile"))) {
+            long start =
+                    LocalDateTime.parse(o.string("start"))
+                            .atZone(ZoneId.of("UTC"))
+                            .toInstant()
+                            .toEpochMilli();
+            return new BusinessEvents(
+                    o.longValue("seed"),
+                    start,
+                    o.duration("interval").toMillis(),
+                    o.doubleValue("dirty-share"));
+        }
+        return trips(o);
     }
 
     /** The trips a generator source with these options yields (also for benchmarks' input). */
@@ -138,8 +171,8 @@ public final class GeneratorSourceFactory implements SourceFactory, PluginCheck 
     public DataStream<EventRow> create(
             StreamExecutionEnvironment env, SourceSpec spec, RunContext run) {
         Options o = spec.options();
-        long count = o.longValue("count");
-        GeneratorFunction<Long, EventRow> fn = new Interleaved(trips(o), spec.id(), count);
+        long count = o.longValue("count") == 0 ? Long.MAX_VALUE : o.longValue("count");
+        GeneratorFunction<Long, EventRow> fn = new Interleaved(lines(o), spec.id(), count);
         String id = spec.id();
         RateLimiterStrategy rate =
                 o.longOrNull("rows-per-second") == null
@@ -159,12 +192,12 @@ public final class GeneratorSourceFactory implements SourceFactory, PluginCheck 
      * windows do not wait for one task to catch up with another.
      */
     public static final class Interleaved implements GeneratorFunction<Long, EventRow> {
-        private final TaxiTrips trips;
+        private final GeneratedLines trips;
         private final String id;
         private final long count;
         private transient int tasks;
 
-        Interleaved(TaxiTrips trips, String id, long count) {
+        Interleaved(GeneratedLines trips, String id, long count) {
             this.trips = trips;
             this.id = id;
             this.count = count;

@@ -25,4 +25,9 @@ public interface SourceFactory extends PluginDescriptor {
 
     /** The CSV column names this source's lines follow. */
     List<String> csvHeader(SourceSpec spec, RunContext run) throws IOException;
+
+    /** Whether the source ends by itself (a file, a counted generator); then the run does too. */
+    default boolean bounded(SourceSpec spec) {
+        return true;
+    }
 }

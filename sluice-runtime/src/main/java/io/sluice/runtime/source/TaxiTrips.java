@@ -17,7 +17,7 @@ import java.util.SplittableRandom;
  * fares follow the meter with noise; a share of rows arrive out of order, a few very late, a few
  * with anomalous fares, and a configurable share are dirty in one of several ways.
  */
-public final class TaxiTrips implements java.io.Serializable {
+public final class TaxiTrips implements GeneratedLines {
     private static final long serialVersionUID = 1L;
     public static final List<String> HEADER =
             List.of(
@@ -96,6 +96,7 @@ public final class TaxiTrips implements java.io.Serializable {
     }
 
     /** Trip {@code i} as one CSV line (no newline), UTF-8. */
+    @Override
     public byte[] line(long i) {
         SplittableRandom r = new SplittableRandom(mix(seed * 0x9E3779B97F4A7C15L + i));
         long start = startMillis + i * intervalMillis + (long) ((r.nextDouble() - 0.5) * 40_000);

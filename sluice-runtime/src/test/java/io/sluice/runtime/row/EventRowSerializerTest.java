@@ -361,6 +361,7 @@ class EventRowSerializerTest {
             case LONG, TIMESTAMP -> random.nextLong();
             case DOUBLE -> random.nextGaussian() * 1e6;
             case BOOLEAN -> random.nextBoolean();
+            case JSON -> "{\"n\":" + random.nextInt(1000) + "}";
         };
     }
 

@@ -65,7 +65,7 @@ public final class CelSupport {
     public static CelType celType(Field f) {
         CelType t =
                 switch (f.type()) {
-                    case STRING -> SimpleType.STRING;
+                    case STRING, JSON -> SimpleType.STRING;
                     case LONG, TIMESTAMP -> SimpleType.INT;
                     case DOUBLE -> SimpleType.DOUBLE;
                     case BOOLEAN -> SimpleType.BOOL;
@@ -144,7 +144,7 @@ public final class CelSupport {
         return switch (t) {
             case LONG, TIMESTAMP -> "int";
             case DOUBLE -> "double";
-            case STRING -> "string";
+            case STRING, JSON -> "string";
             case BOOLEAN -> "bool";
         };
     }

@@ -3,13 +3,18 @@ package io.sluice.spec.model;
 import java.util.Arrays;
 import java.util.List;
 
-/** Types a row field can have. Timestamps are epoch milliseconds (UTC). */
+/**
+ * Types a row field can have. Timestamps are epoch milliseconds (UTC). A {@code json} field holds a
+ * JSON object or array as compact text (e.g. a business event's payload); expressions see it as a
+ * string, outputs write it as JSON.
+ */
 public enum FieldType {
     STRING,
     LONG,
     DOUBLE,
     BOOLEAN,
-    TIMESTAMP;
+    TIMESTAMP,
+    JSON;
 
     public String id() {
         return name().toLowerCase();

@@ -37,6 +37,25 @@ public record Spec(
                 pipelines);
     }
 
+    /** This spec with every pipeline's live routes read from another config store. */
+    public Spec withStore(String store) {
+        List<PipelineSpec> ps =
+                pipelines.stream()
+                        .map(
+                                p ->
+                                        p.routes() == null
+                                                ? p
+                                                : new PipelineSpec(
+                                                        p.id(),
+                                                        p.source(),
+                                                        p.deadLetters(),
+                                                        p.pos(),
+                                                        p.steps(),
+                                                        p.routes().withStore(store)))
+                        .toList();
+        return new Spec(name, description, file, hash, runtime, sources, sinks, ps);
+    }
+
     public SourceSpec source(String id) {
         return sources.stream().filter(s -> s.id().equals(id)).findFirst().orElse(null);
     }
@@ -88,8 +107,61 @@ public record Spec(
 
     public record SinkSpec(String id, String type, Pos pos, Options options) {}
 
+    /**
+     * A pipeline: its static steps, then (optionally) the live routes from a config store. {@code
+     * routes} is null for a pipeline without live routing.
+     */
     public record PipelineSpec(
-            String id, String source, String deadLetters, Pos pos, List<StepSpec> steps) {}
+            String id,
+            String source,
+            String deadLetters,
+            Pos pos,
+            List<StepSpec> steps,
+            RoutesSpec routes) {}
+
+    /**
+     * Where a pipeline's live routes come from and what they may use. {@code input} is the schema
+     * of the rows reaching the routing stage (the envelope after the static steps); event type,
+     * tenant and payload name fields of it. Routes may write to the sinks in {@code outputs};
+     * events no route takes go to {@code unrouted}; alerts about routes (a suspended route) to
+     * {@code alerts} when named, else only to the log. A route failing {@code breakerFailures}
+     * times within {@code breakerWindow} on one task is suspended there until a version changes it.
+     */
+    public record RoutesSpec(
+            String store,
+            List<String> outputs,
+            String unrouted,
+            String alerts,
+            String eventType,
+            String tenant,
+            String payload,
+            int breakerFailures,
+            java.time.Duration breakerWindow,
+            java.time.Duration pollInterval,
+            int keepVersions,
+            java.time.Duration stateTtl,
+            Pos pos,
+            RowSchema input)
+            implements java.io.Serializable {
+
+        public RoutesSpec withStore(String other) {
+            return new RoutesSpec(
+                    other,
+                    outputs,
+                    unrouted,
+                    alerts,
+                    eventType,
+                    tenant,
+                    payload,
+                    breakerFailures,
+                    breakerWindow,
+                    pollInterval,
+                    keepVersions,
+                    stateTtl,
+                    pos,
+                    input);
+        }
+    }
 
     /**
      * One step. {@code input} is the schema of the rows it receives; {@code result} is the schema

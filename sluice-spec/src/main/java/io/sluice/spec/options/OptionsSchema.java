@@ -38,6 +38,11 @@ public record OptionsSchema(List<OptionDef> options) {
         return new OptionsSchema(new ArrayList<>(all.values()));
     }
 
+    /** This schema without the named option (e.g. a processor's key, which a route sets). */
+    public OptionsSchema minus(String name) {
+        return new OptionsSchema(options.stream().filter(d -> !d.name().equals(name)).toList());
+    }
+
     public static final class Builder {
         private final List<OptionDef> options = new ArrayList<>();
 

@@ -39,6 +39,20 @@ public interface ProcessorDescriptor extends PluginDescriptor {
         return false;
     }
 
+    /** Whether a live route may run this processor (the runtime then provides its route logic). */
+    default boolean routable() {
+        return false;
+    }
+
+    /**
+     * The options a route's {@code params} take; by default the step's options. A processor whose
+     * step options include {@code key} leaves it out here: a route's key is the route's own. The
+     * params handed to {@link #check} carry the route's key under {@code key}.
+     */
+    default io.sluice.spec.options.OptionsSchema routeOptions() {
+        return options();
+    }
+
     /** Options whose values name sinks (e.g. {@code late-output}); the loader checks they exist. */
     default List<String> sinkOptions() {
         return List.of();

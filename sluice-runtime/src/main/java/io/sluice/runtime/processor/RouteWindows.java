@@ -1,0 +1,198 @@
+package io.sluice.runtime.processor;
+
+import dev.cel.runtime.CelEvaluationException;
+import io.sluice.runtime.route.RouteLogic;
+import io.sluice.runtime.route.RouteScope;
+import io.sluice.runtime.route.WindowSet;
+import io.sluice.runtime.route.WindowSet.Window;
+import io.sluice.runtime.row.DeadLetters.Reason;
+import io.sluice.runtime.row.EventRow;
+import io.sluice.spec.model.RowSchema;
+import io.sluice.spec.options.Options;
+import io.sluice.spec.routes.RouteSpec;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Event-time windows of a live route ({@code window-aggregate}, {@code threshold-alert}), kept in
+ * the route key's state. An event opens the windows its version's size and slide assign it to and
+ * also updates every window already open that covers its time, whatever version opened that one:
+ * windows that open after a new version reaches the task use its params; windows already open
+ * finish with the params they opened with, and their results carry that version. A window fires
+ * when the watermark passes its end; with allowed lateness it stays until the watermark passes end
+ * plus lateness, and each late event re-fires it. An event too late for every window goes to the
+ * late output (or dead letters).
+ */
+final class RouteWindows implements RouteLogic {
+    private final long size;
+    private final long slide;
+    private final long lateness;
+    private final String[] measureNames;
+    private final int[] measureIndex;
+    private final String[] fns;
+    private final boolean[] countsRows;
+    private final RowSchema input;
+    private final int[] keyIndex;
+    private final String lateOutput;
+    private final CelProgram condition;
+    private final String step;
+
+    private RouteWindows(RouteSpec route, String step, CelProgram condition) {
+        Options o = route.params();
+        Options w = o.object("window");
+        this.size = w.duration("size").toMillis();
+        this.slide =
+                "sliding".equals(w.string("type")) ? w.duration("slide").toMillis() : this.size;
+        this.lateness = o.duration("allowed-lateness").toMillis();
+        List<Options> aggs = o.list("aggregates");
+        this.measureNames = new String[aggs.size()];
+        this.measureIndex = new int[aggs.size()];
+        this.fns = new String[aggs.size()];
+        this.countsRows = new boolean[aggs.size()];
+        this.input = route.input();
+        for (int i = 0; i < aggs.size(); i++) {
+            String f = aggs.get(i).string("field");
+            measureNames[i] = f;
+            measureIndex[i] = f == null ? -1 : input.indexOf(f);
+            fns[i] = aggs.get(i).string("fn");
+            countsRows[i] = f == null;
+        }
+        this.keyIndex = route.key().stream().mapToInt(input::indexOf).toArray();
+        this.lateOutput = o.string("late-output");
+        this.condition = condition;
+        this.step = step;
+    }
+
+    /** The route's window logic; with a condition, only results meeting it are emitted. */
+    static RouteWindows of(RouteSpec route, String step, CelProgram condition) {
+        return new RouteWindows(route, step, condition);
+    }
+
+    @Override
+    public void process(EventRow row, Long timestamp, RouteScope scope) throws Exception {
+        if (timestamp == null) {
+            scope.deadLetter(Reason.MISSING_FIELD, "the event has no event time", null, row);
+            return;
+        }
+        long ts = timestamp;
+        long wm = scope.currentWatermark();
+        WindowSet set = scope.windows();
+        if (set == null) {
+            set = new WindowSet();
+            Object[] key = new Object[keyIndex.length];
+            for (int i = 0; i < key.length; i++) {
+                key[i] = row.get(keyIndex[i]);
+            }
+            set.key = key;
+        }
+        boolean taken = false;
+        // windows of this version's geometry: open those not open yet
+        long last = ts - Math.floorMod(ts, slide);
+        for (long start = last; start > ts - size; start -= slide) {
+            long end = start + size;
+            if (end - 1 + lateness <= wm) {
+                continue;
+            }
+            Window w = set.find(start, end);
+            if (w == null) {
+                w = new Window(start, end, scope.version(), false, newAccumulator());
+                set.windows.add(w);
+                scope.registerTimer(end - 1);
+                if (lateness > 0) {
+                    scope.registerTimer(end - 1 + lateness);
+                }
+            }
+            update(w, row, scope, set);
+            taken = true;
+        }
+        // windows of other geometries already open and covering the event
+        for (Window w : set.windows) {
+            boolean own = w.end - w.start == size && Math.floorMod(w.start, slide) == 0;
+            if (own || ts < w.start || ts >= w.end || w.end - 1 + lateness(w, scope) <= wm) {
+                continue;
+            }
+            update(w, row, scope, set);
+            taken = true;
+        }
+        scope.windows(set);
+        if (!taken) {
+            if (lateOutput != null) {
+                scope.emitTo(lateOutput, row, input);
+            } else {
+                scope.deadLetter(
+                        Reason.LATE, "the event arrived after all its windows closed", null, row);
+            }
+        }
+    }
+
+    private double[] newAccumulator() {
+        return new WindowAggregateProcessor.Accumulate(measureIndex).createAccumulator();
+    }
+
+    /** Adds the row to a window with the logic of the version that opened it. */
+    private void update(Window w, EventRow row, RouteScope scope, WindowSet set) throws Exception {
+        RouteWindows owner = owner(w, scope);
+        owner.add(w.acc, row, input);
+        if (w.fired) {
+            // a late event within the allowed lateness: the window fires again, updated
+            owner.fire(w, scope, set.key);
+        }
+    }
+
+    private RouteWindows owner(Window w, RouteScope scope) {
+        if (w.version == scope.version()) {
+            return this;
+        }
+        RouteLogic l = scope.logicAt(w.version);
+        return l instanceof RouteWindows rw ? rw : this;
+    }
+
+    private long lateness(Window w, RouteScope scope) {
+        return owner(w, scope).lateness;
+    }
+
+    /** Adds a row of {@code schema} (this version's or a newer one's) to the accumulator. */
+    private void add(double[] acc, EventRow row, RowSchema schema) {
+        int[] idx = measureIndex;
+        if (!schema.equals(input)) {
+            idx = new int[measureNames.length];
+            for (int i = 0; i < idx.length; i++) {
+                idx[i] = measureNames[i] == null ? -1 : schema.indexOf(measureNames[i]);
+            }
+        }
+        new WindowAggregateProcessor.Accumulate(idx).add(row, acc);
+    }
+
+    private void fire(Window w, RouteScope scope, Object[] key) throws CelEvaluationException {
+        EventRow result =
+                EventRow.of(
+                        WindowAggregateProcessor.Emit.values(
+                                key, w.start, w.end, w.acc, fns, countsRows));
+        if (condition != null && !Boolean.TRUE.equals(condition.eval(result))) {
+            return;
+        }
+        scope.emitAs(w.version, result);
+    }
+
+    @Override
+    public void onTimer(long timestamp, RouteScope scope) throws Exception {
+        WindowSet set = scope.windows();
+        if (set == null) {
+            return;
+        }
+        List<Window> keep = new ArrayList<>(set.windows.size());
+        for (Window w : set.windows) {
+            RouteWindows owner = owner(w, scope);
+            if (!w.fired && w.end - 1 <= timestamp) {
+                owner.fire(w, scope, set.key);
+                w.fired = true;
+            }
+            if (!(w.fired && w.end - 1 + owner.lateness <= timestamp)) {
+                keep.add(w);
+            }
+        }
+        set.windows.clear();
+        set.windows.addAll(keep);
+        scope.windows(set);
+    }
+}

@@ -1,0 +1,247 @@
+package io.sluice.runtime.route;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sluice.runtime.codec.BadValue;
+import io.sluice.runtime.codec.ValueParser;
+import io.sluice.runtime.row.DeadLetters;
+import io.sluice.runtime.row.DeadLetters.Reason;
+import io.sluice.runtime.row.EventRow;
+import io.sluice.runtime.run.Counters;
+import io.sluice.spec.routes.RouteCatalog;
+import io.sluice.spec.routes.RouteSpec;
+import java.io.IOException;
+import java.util.List;
+import org.apache.flink.api.common.accumulators.LongCounter;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.BroadcastState;
+import org.apache.flink.streaming.api.functions.co.BroadcastProcessFunction;
+import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
+
+/**
+ * Stage 1 of live routing: matches each event against the routing table and forks it once per
+ * matching route, with the route's payload fields and state key, stamped with the version whose
+ * table matched it. Events no route takes go to the unrouted output; a broken envelope, or a
+ * payload field a route cannot read, goes to dead letters.
+ *
+ * <p>The table in force is loaded from the store when the task opens (or taken from restored
+ * broadcast state), so no event meets an empty config and the input is never blocked; it then
+ * follows the control stream. State: the broadcast state of recent versions, never cleared but
+ * capped at {@code keep} versions.
+ */
+public final class RouteEvents
+        extends BroadcastProcessFunction<EventRow, ConfigUpdate, RoutedEvent> {
+    private static final char SEP = '\u001f';
+
+    /** The broadcast state of routing: version number → document text. */
+    public static final org.apache.flink.api.common.state.MapStateDescriptor<Long, String>
+            VERSIONS = RouteTables.VERSIONS;
+
+    private final RouteCatalog catalog;
+    private final StoreVersions store;
+    private final int keep;
+    private final OutputTag<EventRow> unroutedTag;
+    private final String step;
+    private final String position;
+
+    private transient RouteTables tables;
+    private transient boolean restoredChecked;
+    private transient ObjectMapper json;
+    private transient int typeIndex;
+    private transient int tenantIndex;
+    private transient int payloadIndex;
+    private transient LongCounter routed;
+    private transient LongCounter unrouted;
+
+    public RouteEvents(
+            RouteCatalog catalog,
+            StoreVersions store,
+            int keep,
+            OutputTag<EventRow> unroutedTag,
+            String step,
+            String position) {
+        this.catalog = catalog;
+        this.store = store;
+        this.keep = keep;
+        this.unroutedTag = unroutedTag;
+        this.step = step;
+        this.position = position;
+    }
+
+    @Override
+    public void open(OpenContext openContext) {
+        tables = new RouteTables(catalog, store, keep, step + ".");
+        tables.bootstrap();
+        json = new ObjectMapper();
+        typeIndex = catalog.input().indexOf(catalog.eventTypeField());
+        tenantIndex = catalog.input().indexOf(catalog.tenantField());
+        payloadIndex = catalog.input().indexOf(catalog.payloadField());
+        routed = getRuntimeContext().getLongCounter(Counters.ROUTED);
+        unrouted = getRuntimeContext().getLongCounter(Counters.UNROUTED);
+    }
+
+    @Override
+    public void close() {
+        store.close();
+    }
+
+    @Override
+    public void processElement(EventRow row, ReadOnlyContext ctx, Collector<RoutedEvent> out)
+            throws Exception {
+        if (!restoredChecked) {
+            tables.restore(ctx.getBroadcastState(RouteTables.VERSIONS).immutableEntries());
+            restoredChecked = true;
+        }
+        RouteTables.Compiled table = tables.latest();
+        long version = table.version();
+        Object type = row.get(typeIndex);
+        if (type == null) {
+            dead(
+                    ctx,
+                    Reason.BAD_ENVELOPE,
+                    catalog.eventTypeField() + " is missing",
+                    catalog.eventTypeField(),
+                    row,
+                    version);
+            return;
+        }
+        String tenant = tenantIndex < 0 ? null : (String) row.get(tenantIndex);
+        List<RouteSpec> routes = table.table.match((String) type, tenant);
+        if (routes.isEmpty()) {
+            unrouted.add(1);
+            row.configVersion(version);
+            ctx.output(unroutedTag, row);
+            return;
+        }
+        JsonNode payload = null;
+        boolean payloadRead = false;
+        for (RouteSpec r : routes) {
+            ValueParser[] parsers = table.parsers(r.id());
+            EventRow routeRow = row.widen(r.input().size());
+            routeRow.configVersion(version);
+            if (parsers.length > 0) {
+                if (!payloadRead) {
+                    payload = payload(row);
+                    payloadRead = true;
+                }
+                if (payload == null) {
+                    dead(
+                            ctx,
+                            Reason.BAD_ENVELOPE,
+                            "route '"
+                                    + r.id()
+                                    + "' reads fields from "
+                                    + catalog.payloadField()
+                                    + ", which is missing or not a JSON object",
+                            catalog.payloadField(),
+                            row,
+                            version);
+                    continue;
+                }
+                if (!readFields(r, parsers, payload, routeRow, ctx, row, version)) {
+                    continue;
+                }
+            }
+            routed.add(1);
+            out.collect(new RoutedEvent(r.id(), version, key(r, routeRow), routeRow));
+        }
+    }
+
+    private JsonNode payload(EventRow row) {
+        Object text = payloadIndex < 0 ? null : row.get(payloadIndex);
+        if (text == null) {
+            return null;
+        }
+        try {
+            JsonNode node = json.readTree((String) text);
+            return node != null && node.isObject() ? node : null;
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    private boolean readFields(
+            RouteSpec r,
+            ValueParser[] parsers,
+            JsonNode payload,
+            EventRow routeRow,
+            ReadOnlyContext ctx,
+            EventRow row,
+            long version) {
+        int base = catalog.input().size();
+        for (int i = 0; i < parsers.length; i++) {
+            try {
+                routeRow.set(
+                        base + i, parsers[i].fromJson(payload.get(r.fields().get(i).column())));
+            } catch (BadValue e) {
+                EventRow d =
+                        DeadLetters.of(
+                                Reason.BAD_VALUE,
+                                "route '" + r.id() + "': " + e.getMessage(),
+                                e.field(),
+                                row.raw(),
+                                r.fields().get(i).pos().fileLine(),
+                                row.origin(),
+                                step + "." + r.id());
+                d.configVersion(version);
+                ctx.output(DeadLetters.TAG, d);
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Route id and key values: each route keeps its own state, even for equal key values. */
+    static String key(RouteSpec r, EventRow row) {
+        StringBuilder sb = new StringBuilder(r.id());
+        for (String k : r.key()) {
+            sb.append(SEP);
+            Object v = row.get(r.input().indexOf(k));
+            if (v != null) {
+                sb.append(v);
+            }
+        }
+        return sb.toString();
+    }
+
+    /** The route id a stage-2 key belongs to. */
+    static String routeOf(String key) {
+        int i = key.indexOf(SEP);
+        return i < 0 ? key : key.substring(0, i);
+    }
+
+    private void dead(
+            ReadOnlyContext ctx,
+            Reason reason,
+            String message,
+            String field,
+            EventRow row,
+            long version) {
+        EventRow d =
+                DeadLetters.of(reason, message, field, row.raw(), position, row.origin(), step);
+        d.configVersion(version);
+        ctx.output(DeadLetters.TAG, d);
+    }
+
+    @Override
+    public void processBroadcastElement(ConfigUpdate u, Context ctx, Collector<RoutedEvent> out)
+            throws Exception {
+        BroadcastState<Long, String> state = ctx.getBroadcastState(RouteTables.VERSIONS);
+        remember(state, u, keep);
+        tables.offer(u.version, u.text);
+    }
+
+    /** Keeps the newest {@code keep} versions in broadcast state. */
+    static void remember(BroadcastState<Long, String> state, ConfigUpdate u, int keep)
+            throws Exception {
+        state.put(u.version, u.text);
+        java.util.TreeSet<Long> versions = new java.util.TreeSet<>();
+        for (java.util.Map.Entry<Long, String> e : state.entries()) {
+            versions.add(e.getKey());
+        }
+        while (versions.size() > keep) {
+            state.remove(versions.pollFirst());
+        }
+    }
+}

@@ -1,0 +1,16 @@
+package io.sluice.runtime.route;
+
+import io.sluice.runtime.row.EventRow;
+
+/**
+ * What one route does at one config version, built in the task from the route's params. A logic
+ * object holds no keyed data itself: keyed state lives behind {@link RouteScope}, so a new version
+ * of the route (new params, same id) continues with the state the old one left.
+ */
+public interface RouteLogic {
+    /** One event of the route's key; {@code timestamp} is its event time (or null without). */
+    void process(EventRow row, Long timestamp, RouteScope scope) throws Exception;
+
+    /** An event-time timer this route registered for the current key fired. */
+    default void onTimer(long timestamp, RouteScope scope) throws Exception {}
+}

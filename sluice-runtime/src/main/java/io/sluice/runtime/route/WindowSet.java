@@ -1,0 +1,145 @@
+package io.sluice.runtime.route;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
+import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
+import org.apache.flink.api.common.typeutils.base.TypeSerializerSingleton;
+import org.apache.flink.core.memory.DataInputView;
+import org.apache.flink.core.memory.DataOutputView;
+
+/**
+ * The open windows of one route key. Each window remembers the config version that opened it, so it
+ * aggregates and emits with that version's params even after a newer version arrives; a key usually
+ * has a handful (a 1 h window sliding by 5 min: 12).
+ */
+public final class WindowSet {
+    /** One window: bounds [start, end), the version that opened it, its accumulator. */
+    public static final class Window {
+        public final long start;
+        public final long end;
+        public final long version;
+        public boolean fired;
+        public final double[] acc;
+
+        public Window(long start, long end, long version, boolean fired, double[] acc) {
+            this.start = start;
+            this.end = end;
+            this.version = version;
+            this.fired = fired;
+            this.acc = acc;
+        }
+    }
+
+    public final List<Window> windows = new ArrayList<>();
+
+    /** The route key's values (the leading fields of every result), set by the first event. */
+    public Object[] key = new Object[0];
+
+    public Window find(long start, long end) {
+        for (Window w : windows) {
+            if (w.start == start && w.end == end) {
+                return w;
+            }
+        }
+        return null;
+    }
+
+    public static final TypeInformation<WindowSet> TYPE =
+            new SerializerTypeInfo<>(WindowSet.class, Serializer.INSTANCE);
+
+    /** Writes each window's bounds, version, fired flag and accumulator. */
+    public static final class Serializer extends TypeSerializerSingleton<WindowSet> {
+        private static final long serialVersionUID = 1L;
+        static final Serializer INSTANCE = new Serializer();
+
+        @Override
+        public boolean isImmutableType() {
+            return false;
+        }
+
+        @Override
+        public WindowSet createInstance() {
+            return new WindowSet();
+        }
+
+        @Override
+        public WindowSet copy(WindowSet from) {
+            WindowSet out = new WindowSet();
+            out.key = from.key.clone();
+            for (Window w : from.windows) {
+                out.windows.add(new Window(w.start, w.end, w.version, w.fired, w.acc.clone()));
+            }
+            return out;
+        }
+
+        @Override
+        public WindowSet copy(WindowSet from, WindowSet reuse) {
+            return copy(from);
+        }
+
+        @Override
+        public int getLength() {
+            return -1;
+        }
+
+        @Override
+        public void serialize(WindowSet set, DataOutputView out) throws IOException {
+            TaggedValues.write(set.key, out);
+            out.writeInt(set.windows.size());
+            for (Window w : set.windows) {
+                out.writeLong(w.start);
+                out.writeLong(w.end);
+                out.writeLong(w.version);
+                out.writeBoolean(w.fired);
+                out.writeInt(w.acc.length);
+                for (double d : w.acc) {
+                    out.writeDouble(d);
+                }
+            }
+        }
+
+        @Override
+        public WindowSet deserialize(DataInputView in) throws IOException {
+            WindowSet set = new WindowSet();
+            set.key = TaggedValues.read(in);
+            int n = in.readInt();
+            for (int i = 0; i < n; i++) {
+                long start = in.readLong();
+                long end = in.readLong();
+                long version = in.readLong();
+                boolean fired = in.readBoolean();
+                double[] acc = new double[in.readInt()];
+                for (int j = 0; j < acc.length; j++) {
+                    acc[j] = in.readDouble();
+                }
+                set.windows.add(new Window(start, end, version, fired, acc));
+            }
+            return set;
+        }
+
+        @Override
+        public WindowSet deserialize(WindowSet reuse, DataInputView in) throws IOException {
+            return deserialize(in);
+        }
+
+        @Override
+        public void copy(DataInputView in, DataOutputView out) throws IOException {
+            serialize(deserialize(in), out);
+        }
+
+        @Override
+        public TypeSerializerSnapshot<WindowSet> snapshotConfiguration() {
+            return new Snapshot();
+        }
+
+        /** No parameters: a restored job reads the layout as is. */
+        public static final class Snapshot extends SimpleTypeSerializerSnapshot<WindowSet> {
+            public Snapshot() {
+                super(() -> INSTANCE);
+            }
+        }
+    }
+}
