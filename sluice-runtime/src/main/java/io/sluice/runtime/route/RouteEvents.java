@@ -53,6 +53,7 @@ public final class RouteEvents
     private transient int payloadIndex;
     private transient LongCounter routed;
     private transient LongCounter unrouted;
+    private transient LongCounter routeDead;
 
     public RouteEvents(
             RouteCatalog catalog,
@@ -79,6 +80,7 @@ public final class RouteEvents
         payloadIndex = catalog.input().indexOf(catalog.payloadField());
         routed = getRuntimeContext().getLongCounter(Counters.ROUTED);
         unrouted = getRuntimeContext().getLongCounter(Counters.UNROUTED);
+        routeDead = getRuntimeContext().getLongCounter(Counters.ROUTE_DEAD_LETTERS);
     }
 
     @Override
@@ -185,6 +187,7 @@ public final class RouteEvents
                                 row.origin(),
                                 step + "." + r.id());
                 d.configVersion(version);
+                routeDead.add(1);
                 ctx.output(DeadLetters.TAG, d);
                 return false;
             }
@@ -221,6 +224,7 @@ public final class RouteEvents
         EventRow d =
                 DeadLetters.of(reason, message, field, row.raw(), position, row.origin(), step);
         d.configVersion(version);
+        routeDead.add(1);
         ctx.output(DeadLetters.TAG, d);
     }
 

@@ -81,6 +81,7 @@ public final class RunRoutes
     private transient Scope scope;
     private transient LongCounter failures;
     private transient LongCounter suspensions;
+    private transient LongCounter routeDead;
     private transient Map<String, LongCounter> outCounters;
     private transient JsonEncoder alertEncoder;
 
@@ -132,6 +133,7 @@ public final class RunRoutes
         scope = new Scope();
         failures = getRuntimeContext().getLongCounter(Counters.ROUTE_FAILURES);
         suspensions = getRuntimeContext().getLongCounter(Counters.ROUTES_SUSPENDED);
+        routeDead = getRuntimeContext().getLongCounter(Counters.ROUTE_DEAD_LETTERS);
         outCounters = new HashMap<>();
         for (String o : outputs.keySet()) {
             outCounters.put(o, getRuntimeContext().getLongCounter(Counters.OUT_PREFIX + o));
@@ -174,6 +176,7 @@ public final class RunRoutes
                             row.origin(),
                             step + "." + e.route());
             d.configVersion(e.version());
+            routeDead.add(1);
             ctx.output(DeadLetters.TAG, d);
             return;
         }
@@ -377,6 +380,10 @@ public final class RunRoutes
         @Override
         public void deadLetter(EventRow deadLetter) {
             deadLetter.configVersion(compiled.version());
+            // late rows are counted as late already (the summary keeps them apart)
+            if (!Reason.LATE.id().equals(DeadLetters.reason(deadLetter))) {
+                routeDead.add(1);
+            }
             out.output(DeadLetters.TAG, deadLetter);
         }
 

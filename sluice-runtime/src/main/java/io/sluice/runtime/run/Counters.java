@@ -14,6 +14,12 @@ public final class Counters {
     /** Events no route took, sent to the unrouted output. */
     public static final String UNROUTED = "sluice.unrouted";
 
+    /**
+     * Dead letters written by live routing (a broken envelope, a payload field a route cannot read,
+     * a failing or suspended route): per route fork, so kept apart from the input rows' balance.
+     */
+    public static final String ROUTE_DEAD_LETTERS = "sluice.route-dead-letters";
+
     /** Events a route's processor threw on. */
     public static final String ROUTE_FAILURES = "sluice.route-failures";
 

@@ -4,6 +4,7 @@ import io.sluice.runtime.codec.ValueParser;
 import io.sluice.runtime.row.DeadLetters;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
@@ -19,7 +20,8 @@ public record RunSummary(
         Map<String, Long> deadLettersByReason,
         Map<String, Long> recordsBySink,
         Path outputDir,
-        boolean stopped) {
+        boolean stopped,
+        Map<String, Long> routing) {
 
     public long deadLetters() {
         return deadLettersByReason.values().stream().mapToLong(Long::longValue).sum();
@@ -30,7 +32,12 @@ public record RunSummary(
      * they passed every check and are also counted as accepted.
      */
     public long rejected() {
-        return deadLetters() - late();
+        return deadLetters() - late() - routeDeadLetters();
+    }
+
+    /** Dead letters from live routing: one per route fork, outside the input rows' balance. */
+    public long routeDeadLetters() {
+        return routing.getOrDefault("route-dead-letters", 0L);
     }
 
     /** Late rows that went to dead letters because their step names no late output. */
@@ -63,7 +70,8 @@ public record RunSummary(
                 deadLettersByReason,
                 recordsBySink,
                 outputDir,
-                true);
+                true,
+                routing);
     }
 
     public static RunSummary from(
@@ -74,6 +82,18 @@ public record RunSummary(
             Path outputDir) {
         Map<String, Long> dead = new TreeMap<>();
         Map<String, Long> out = new TreeMap<>();
+        Map<String, Long> routing = new java.util.LinkedHashMap<>();
+        for (String c :
+                List.of(
+                        Counters.ROUTED,
+                        Counters.UNROUTED,
+                        Counters.ROUTE_DEAD_LETTERS,
+                        Counters.ROUTE_FAILURES,
+                        Counters.ROUTES_SUSPENDED)) {
+            if (acc.containsKey(c)) {
+                routing.put(c.substring("sluice.".length()), asLong(acc.get(c)));
+            }
+        }
         for (Map.Entry<String, Object> e : acc.entrySet()) {
             if (e.getKey().startsWith(Counters.DEAD_PREFIX)) {
                 dead.put(e.getKey().substring(Counters.DEAD_PREFIX.length()), asLong(e.getValue()));
@@ -91,7 +111,8 @@ public record RunSummary(
                 dead,
                 out,
                 outputDir,
-                false);
+                false,
+                routing);
     }
 
     static long asLong(Object o) {
@@ -133,6 +154,19 @@ public record RunSummary(
                             "  late rows     %,12d  (accepted, too late for a window, copied to dead"
                                     + " letters)%n",
                             late()));
+        }
+        if (!routing.isEmpty()) {
+            sb.append(
+                    String.format(
+                            Locale.ROOT,
+                            "  live routes   %,12d  route forks · unrouted %,d · route dead letters"
+                                    + " %,d%s%n",
+                            routing.getOrDefault("routed", 0L),
+                            routing.getOrDefault("unrouted", 0L),
+                            routeDeadLetters(),
+                            routing.getOrDefault("routes-suspended", 0L) > 0
+                                    ? " · routes suspended " + routing.get("routes-suspended")
+                                    : ""));
         }
         sb.append(String.format(Locale.ROOT, "  throughput    %,12.0f  rows/s%n", rowsIn / secs));
         sb.append("  outputs");
