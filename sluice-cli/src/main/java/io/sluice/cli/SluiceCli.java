@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
             ValidateCommand.class,
             RunCommand.class,
             ConfigCommand.class,
+            ServeCommand.class,
             KafkaCommand.class,
             ReplayCommand.class,
             ConsumeCommand.class,
