@@ -257,7 +257,15 @@ public final class RoutesLoader {
                                 + "' works in event time, and the job's source declares no"
                                 + " 'event-time'");
             }
-            result = p.check(params, input, problems);
+            // the key was checked above as the route's own; the processor would repeat it
+            Problems own = new Problems();
+            result = p.check(params, input, own);
+            String keyPath = params.path("key");
+            for (io.sluice.spec.problem.Problem x : own.list()) {
+                if (!x.path().equals(keyPath) && !x.path().startsWith(keyPath + "[")) {
+                    problems.add(x.pos(), x.path(), x.message());
+                }
+            }
         }
         return new RouteSpec(
                 id,
