@@ -374,10 +374,17 @@ public final class JobComposer {
         }
     }
 
-    /** The store named in the spec: a JDBC URL as is, a folder relative to the spec's. */
+    /**
+     * The store named in the spec: a JDBC URL (with {@code SLUICE_STORE_USER} and {@code
+     * SLUICE_STORE_PASSWORD} when set), or a folder relative to the spec's.
+     */
     public StoreLocation storeLocation(String store) {
         if (store.startsWith("jdbc:")) {
-            return StoreLocation.parse(store);
+            // credentials from the environment of the command that builds the job, if set
+            String user = System.getenv("SLUICE_STORE_USER");
+            String password = System.getenv("SLUICE_STORE_PASSWORD");
+            StoreLocation loc = StoreLocation.parse(store);
+            return user == null && password == null ? loc : loc.withCredentials(user, password);
         }
         String path = store.startsWith("file:") ? store.substring("file:".length()) : store;
         return StoreLocation.parse(
