@@ -24,6 +24,11 @@ public final class ExplodeProcessor implements ProcessorFactory, RouteProcessor 
     }
 
     @Override
+    public boolean listed() {
+        return false;
+    }
+
+    @Override
     public OptionsSchema options() {
         return OptionsSchema.builder().build();
     }

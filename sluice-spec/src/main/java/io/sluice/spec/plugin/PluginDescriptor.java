@@ -15,4 +15,12 @@ public interface PluginDescriptor {
     String description();
 
     OptionsSchema options();
+
+    /**
+     * Whether messages listing the known plugins name this one; a plugin for tests only says no, so
+     * what users see does not depend on what a test put on the classpath.
+     */
+    default boolean listed() {
+        return true;
+    }
 }

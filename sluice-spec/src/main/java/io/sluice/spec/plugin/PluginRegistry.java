@@ -47,8 +47,12 @@ public final class PluginRegistry {
         return byKind.get(kind).get(identifier);
     }
 
+    /** The identifiers of a kind's listed plugins (see {@link PluginDescriptor#listed()}). */
     public List<String> identifiers(PluginKind kind) {
-        return List.copyOf(byKind.get(kind).keySet());
+        return byKind.get(kind).values().stream()
+                .filter(PluginDescriptor::listed)
+                .map(PluginDescriptor::identifier)
+                .toList();
     }
 
     public List<PluginDescriptor> all(PluginKind kind) {

@@ -292,7 +292,7 @@ public final class RoutesLoader {
         PluginDescriptor d = registry.find(PluginKind.PROCESSOR, id);
         List<String> routable =
                 registry.all(PluginKind.PROCESSOR).stream()
-                        .filter(x -> ((ProcessorDescriptor) x).routable())
+                        .filter(x -> x.listed() && ((ProcessorDescriptor) x).routable())
                         .map(PluginDescriptor::identifier)
                         .toList();
         if (d == null) {
