@@ -155,6 +155,7 @@ final class ConfigCommand {
 
         private int runOpened() {
             try (Opened o = target.open()) {
+                importHandEdits(o);
                 return run(o);
             } catch (SpecException e) {
                 e.problems().forEach(p -> err().println(p));
@@ -179,6 +180,32 @@ final class ConfigCommand {
             } catch (Exception e) {
                 err().println("error: " + Errors.oneLine(e));
                 return SluiceCli.FAILED;
+            }
+        }
+
+        /**
+         * A file store's routes.yaml edited by hand becomes a version first, as a running job would
+         * take it; an edit with problems is reported and left out.
+         */
+        private void importHandEdits(Opened o) {
+            if (o.store() instanceof io.sluice.control.store.FileConfigStore f) {
+                try {
+                    f.importEdits()
+                            .ifPresent(
+                                    v ->
+                                            err().println(
+                                                            "note: the hand edit of "
+                                                                    + f.documentFile()
+                                                                    + " became "
+                                                                    + describe(v)));
+                } catch (RejectedException e) {
+                    printProblems(e.problems());
+                    err().println(
+                                    "warning: "
+                                            + f.documentFile()
+                                            + " was edited by hand and has problems; it was not taken as"
+                                            + " a version");
+                }
             }
         }
 
