@@ -81,6 +81,11 @@ public final class RouteEvents
         routed = getRuntimeContext().getLongCounter(Counters.ROUTED);
         unrouted = getRuntimeContext().getLongCounter(Counters.UNROUTED);
         routeDead = getRuntimeContext().getLongCounter(Counters.ROUTE_DEAD_LETTERS);
+        getRuntimeContext()
+                .getMetricGroup()
+                .gauge(
+                        "activeConfigVersion",
+                        (org.apache.flink.metrics.Gauge<Long>) () -> tables.latest().version());
     }
 
     @Override
