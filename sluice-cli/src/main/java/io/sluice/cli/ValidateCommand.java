@@ -43,6 +43,14 @@ final class ValidateCommand implements Callable<Integer> {
                     steps,
                     s.sinks().size(),
                     s.hash());
+            for (Spec.PipelineSpec p : s.pipelines()) {
+                if (p.routes() != null) {
+                    out.printf(
+                            "  pipeline %s takes live routes from %s: check them with 'sluice config"
+                                    + " validate %s FILE' or 'sluice config get %s'%n",
+                            p.id(), p.routes().store(), spec, spec);
+                }
+            }
             return 0;
         } catch (SpecException e) {
             for (Problem p : e.problems()) {
