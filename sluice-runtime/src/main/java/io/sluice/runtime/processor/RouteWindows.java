@@ -175,6 +175,11 @@ final class RouteWindows implements RouteLogic {
     }
 
     @Override
+    public boolean usesWindows() {
+        return true;
+    }
+
+    @Override
     public void onTimer(long timestamp, RouteScope scope) throws Exception {
         WindowSet set = scope.windows();
         if (set == null) {

@@ -13,4 +13,9 @@ public interface RouteLogic {
 
     /** An event-time timer this route registered for the current key fired. */
     default void onTimer(long timestamp, RouteScope scope) throws Exception {}
+
+    /** Whether this logic keeps windows in the key's state (their timers must reach it). */
+    default boolean usesWindows() {
+        return false;
+    }
 }

@@ -42,6 +42,16 @@ final class RouteTables {
     private final PluginRegistry registry;
     private final String stepPrefix;
     private final TreeMap<Long, Compiled> compiled = new TreeMap<>();
+
+    /** Versions older than those kept, still asked for: the few most recently used. */
+    private final Map<Long, Compiled> older =
+            new java.util.LinkedHashMap<>(16, 0.75f, true) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<Long, Compiled> eldest) {
+                    return size() > 8;
+                }
+            };
+
     private Compiled latest;
 
     RouteTables(RouteCatalog catalog, StoreVersions store, int keep, String stepPrefix) {
@@ -103,6 +113,9 @@ final class RouteTables {
     /** The version a row was stamped with, or null when it is no longer available anywhere. */
     Compiled get(long version, ReadOnlyBroadcastState<Long, String> state) throws Exception {
         Compiled c = compiled.get(version);
+        if (c == null) {
+            c = older.get(version);
+        }
         if (c != null) {
             return c;
         }
@@ -120,12 +133,15 @@ final class RouteTables {
         } catch (SpecException e) {
             return null;
         }
-        // an old version is compiled on demand but does not evict newer ones
+        // an old version (windows opened under it, still to fire) is compiled once and kept
+        // apart, so it neither evicts newer ones nor is read again for every key
         if (compiled.size() < keep || version > compiled.firstKey()) {
             compiled.put(version, fresh);
             while (compiled.size() > keep) {
                 compiled.pollFirstEntry();
             }
+        } else {
+            older.put(version, fresh);
         }
         return fresh;
     }

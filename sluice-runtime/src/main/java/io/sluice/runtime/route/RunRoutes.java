@@ -247,8 +247,17 @@ public final class RunRoutes
             return;
         }
         scope.bind(latest, route, ctx::output, ctx.currentWatermark(), ctx.timerService());
+        RouteLogic logic = latest.logic(route);
+        WindowSet open = windows.value();
+        if (!logic.usesWindows() && open != null && !open.windows.isEmpty()) {
+            // the route no longer aggregates; windows opened before finish with their logic
+            RouteLogic opener = scope.logicAt(open.windows.get(0).version);
+            if (opener != null) {
+                logic = opener;
+            }
+        }
         try {
-            latest.logic(route).onTimer(timestamp, scope);
+            logic.onTimer(timestamp, scope);
         } catch (Exception ex) {
             LOG.error("route '{}' failed on a timer", routeId, ex);
             failures.add(1);

@@ -179,6 +179,25 @@ class RunRoutesTest {
     }
 
     @Test
+    void windowsOpenBeforeARouteStopsAggregatingStillFireWithTheirVersion() throws Exception {
+        event(1, "acme", 10);
+        publish(
+                """
+                routes:
+                  - id: w
+                    event-types: [order]
+                    key: [tenant_id]
+                    processor: emit
+                    outputs: [stats]
+                """);
+        h.processWatermark(60_000);
+        assertThat(stats())
+                .extracting(n -> n.get("n").asLong() + " v" + n.get("config_version"))
+                .containsExactly("1 v1");
+        assertThat(stateEntries()).isZero();
+    }
+
+    @Test
     void aDisabledRouteReleasesItsStateAtItsNextTimer() throws Exception {
         event(1, "acme", 10);
         assertThat(stateEntries()).isEqualTo(1);
