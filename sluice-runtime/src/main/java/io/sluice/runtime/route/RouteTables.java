@@ -43,6 +43,15 @@ final class RouteTables {
     private final String stepPrefix;
     private final TreeMap<Long, Compiled> compiled = new TreeMap<>();
 
+    /** Route logics by route content and position, shared by the versions that keep a route. */
+    private final Map<String, RouteLogic> shared =
+            new java.util.LinkedHashMap<>(256, 0.75f, true) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<String, RouteLogic> eldest) {
+                    return size() > 10_000;
+                }
+            };
+
     /** Versions older than those kept, still asked for: the few most recently used. */
     private final Map<Long, Compiled> older =
             new java.util.LinkedHashMap<>(16, 0.75f, true) {
@@ -198,12 +207,22 @@ final class RouteTables {
         }
 
         RouteLogic logic(RouteSpec route) {
-            return logics.computeIfAbsent(
-                    route.id(),
-                    id ->
+            RouteLogic l = logics.get(route.id());
+            if (l == null) {
+                // a route unchanged since an earlier version (same text, same place) reuses that
+                // version's logic: a new version compiles only the routes it changes
+                String content = route.fingerprint() + "@" + route.pos();
+                l = shared.get(content);
+                if (l == null) {
+                    l =
                             ((RouteProcessor)
                                             registry.find(PluginKind.PROCESSOR, route.processor()))
-                                    .logic(route, stepPrefix + id));
+                                    .logic(route, stepPrefix + route.id());
+                    shared.put(content, l);
+                }
+                logics.put(route.id(), l);
+            }
+            return l;
         }
     }
 }

@@ -121,6 +121,33 @@ class RoutesValidationTest {
         assertThat(t.version()).isEqualTo(7);
     }
 
+    @Test
+    void aLoaderThatCheckedARouteBeforeStillChecksItsChangedVersion() {
+        RoutesLoader loader = new RoutesLoader(Specs.registry());
+        String ok =
+                """
+                routes:
+                  - id: big
+                    event-types: [order]
+                    fields: [{name: amount, type: double}]
+                    processor: filter
+                    params: {condition: "amount > 100.0"}
+                    outputs: [big]
+                """;
+        assertThat(loader.validate("routes.yaml", ok, CATALOG).list()).isEmpty();
+        assertThat(loader.validate("routes.yaml", ok, CATALOG).list()).isEmpty();
+        assertThat(
+                        loader.validate(
+                                        "routes.yaml",
+                                        ok.replace("amount > 100.0", "amount > 'x'"),
+                                        CATALOG)
+                                .list())
+                .extracting(Problem::path)
+                .containsExactly("routes[0].params.condition");
+        assertThat(loader.load("routes.yaml", ok, CATALOG, 2).route("big").result())
+                .isEqualTo(loader.load("routes.yaml", ok, CATALOG, 3).route("big").result());
+    }
+
     private static List<String> ids(List<RouteSpec> routes) {
         return routes.stream().map(RouteSpec::id).toList();
     }

@@ -105,8 +105,29 @@ public final class RoutesLoader {
 
     private final PluginRegistry registry;
 
+    /**
+     * Result schemas of routes whose processor check passed, by route fingerprint. A route's check
+     * (its CEL type-checked against its fields) depends only on its own text and the catalog, so a
+     * version that keeps most routes as they were re-checks only the changed ones: with 1,000
+     * routes, taking in a version costs the changed routes, not the table. A loader is used with
+     * one catalog (per job, per task), which is what makes this sound.
+     */
+    private final Map<String, RowSchema> checked =
+            new java.util.LinkedHashMap<>(256, 0.75f, true) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<String, RowSchema> eldest) {
+                    return size() > 10_000;
+                }
+            };
+
+    private RouteCatalog checkedFor;
+
     public RoutesLoader(PluginRegistry registry) {
         this.registry = registry;
+    }
+
+    private synchronized void remember(String fingerprint, RowSchema result) {
+        checked.put(fingerprint, result);
     }
 
     /** Every problem of the document; empty when it is a valid routing table. */
@@ -124,8 +145,12 @@ public final class RoutesLoader {
         return t;
     }
 
-    private RoutingTable read(
+    private synchronized RoutingTable read(
             String file, String text, RouteCatalog catalog, long version, Problems problems) {
+        if (!catalog.equals(checkedFor)) {
+            checked.clear();
+            checkedFor = catalog;
+        }
         YNode root = YamlReader.read(file, text, problems);
         if (root == null) {
             return null;
@@ -167,6 +192,7 @@ public final class RoutesLoader {
             RouteCatalog catalog,
             Problems problems) {
         Options o = binder.bind(node, ROUTE, path);
+        String fingerprint = fingerprint(node);
         String id = o.string("id");
         if (id != null && !ID.matcher(id).matches()) {
             problems.add(
@@ -259,7 +285,11 @@ public final class RoutesLoader {
             }
             // the key was checked above as the route's own; the processor would repeat it
             Problems own = new Problems();
-            result = p.check(params, input, own);
+            RowSchema known = checked.get(fingerprint);
+            result = known != null ? known : p.check(params, input, own);
+            if (known == null && own.isEmpty()) {
+                remember(fingerprint, result);
+            }
             String keyPath = params.path("key");
             for (io.sluice.spec.problem.Problem x : own.list()) {
                 if (!x.path().equals(keyPath) && !x.path().startsWith(keyPath + "[")) {
@@ -282,7 +312,7 @@ public final class RoutesLoader {
                 o.pos(),
                 input,
                 result,
-                fingerprint(node));
+                fingerprint);
     }
 
     private ProcessorDescriptor processor(Options o, String id, Problems problems) {
