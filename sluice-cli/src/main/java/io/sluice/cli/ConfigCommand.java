@@ -119,6 +119,25 @@ final class ConfigCommand {
         }
     }
 
+    /** Who makes a change and why, recorded with the version it writes. */
+    static final class Change {
+        @Option(names = "--author", description = "who makes the change (default: $USER)")
+        String author;
+
+        @Option(
+                names = {"-m", "--comment"},
+                description = "why")
+        String comment;
+
+        String author() {
+            if (author != null) {
+                return author;
+            }
+            String user = System.getenv("USER");
+            return user == null || user.isBlank() ? "cli" : user;
+        }
+    }
+
     record Opened(ConfigStore store, RoutesLoader loader, RouteCatalog catalog)
             implements AutoCloseable {
         @Override
@@ -215,14 +234,6 @@ final class ConfigCommand {
             }
         }
 
-        static String author(String given) {
-            if (given != null) {
-                return given;
-            }
-            String user = System.getenv("USER");
-            return user == null || user.isBlank() ? "cli" : user;
-        }
-
         static String describe(ConfigVersion v) {
             return "version "
                     + v.number()
@@ -269,13 +280,7 @@ final class ConfigCommand {
         @Parameters(index = "1", paramLabel = "FILE", description = "the new routes (YAML)")
         Path file;
 
-        @Option(names = "--author", description = "who makes the change (default: $USER)")
-        String author;
-
-        @Option(
-                names = {"-m", "--comment"},
-                description = "why")
-        String comment = "";
+        @Mixin Change change;
 
         @Option(
                 names = "--expect",
@@ -289,7 +294,13 @@ final class ConfigCommand {
         int run(Opened o) throws Exception {
             String text = Files.readString(file, StandardCharsets.UTF_8);
             long expected = expect != null ? expect : o.store().latest();
-            ConfigVersion v = o.store().commit(text, expected, author(author), comment);
+            ConfigVersion v =
+                    o.store()
+                            .commit(
+                                    text,
+                                    expected,
+                                    change.author(),
+                                    change.comment == null ? "" : change.comment);
             out().println("Wrote " + describe(v));
             return 0;
         }
@@ -366,17 +377,12 @@ final class ConfigCommand {
         @Parameters(index = "1", paramLabel = "N", description = "the version to return to")
         long to;
 
-        @Option(names = "--author", description = "who makes the change (default: $USER)")
-        String author;
-
-        @Option(
-                names = {"-m", "--comment"},
-                description = "why")
-        String comment;
+        @Mixin Change change;
 
         @Override
         int run(Opened o) {
-            ConfigVersion v = o.store().rollback(to, o.store().latest(), author(author), comment);
+            ConfigVersion v =
+                    o.store().rollback(to, o.store().latest(), change.author(), change.comment);
             out().println("Wrote " + describe(v));
             return 0;
         }
