@@ -282,7 +282,7 @@ public final class JobComposer {
                         .process(
                                 new RouteEvents(
                                         catalog,
-                                        store,
+                                        store.forTasks(),
                                         r.keepVersions(),
                                         unroutedTag,
                                         p.id() + ".routes",
@@ -317,7 +317,7 @@ public final class JobComposer {
                         .process(
                                 new RunRoutes(
                                         catalog,
-                                        store,
+                                        store.forTasks(),
                                         r.keepVersions(),
                                         spec.hash(),
                                         p.id() + ".routes",

@@ -25,11 +25,26 @@ public final class StoreVersions implements Serializable, AutoCloseable {
 
     private final StoreLocation location;
     private final RouteCatalog catalog;
+    private final boolean keepOpen;
     private transient ConfigStore store;
 
     public StoreVersions(StoreLocation location, RouteCatalog catalog) {
+        this(location, catalog, true);
+    }
+
+    private StoreVersions(StoreLocation location, RouteCatalog catalog, boolean keepOpen) {
         this.location = location;
         this.catalog = catalog;
+        this.keepOpen = keepOpen;
+    }
+
+    /**
+     * The same store for the routing tasks, which read it only at start and for a version they have
+     * not received: it is closed after each read, so a job holds one connection (the control
+     * source's) rather than one per task.
+     */
+    public StoreVersions forTasks() {
+        return new StoreVersions(location, catalog, false);
     }
 
     public StoreLocation location() {
@@ -51,11 +66,25 @@ public final class StoreVersions implements Serializable, AutoCloseable {
     }
 
     public Optional<ConfigUpdate> current() {
-        return store().current().map(StoreVersions::update);
+        try {
+            return store().current().map(StoreVersions::update);
+        } finally {
+            release();
+        }
     }
 
     public Optional<ConfigUpdate> version(long number) {
-        return store().version(number).map(StoreVersions::update);
+        try {
+            return store().version(number).map(StoreVersions::update);
+        } finally {
+            release();
+        }
+    }
+
+    private void release() {
+        if (!keepOpen) {
+            close();
+        }
     }
 
     /**
@@ -75,7 +104,7 @@ public final class StoreVersions implements Serializable, AutoCloseable {
     }
 
     public String describe() {
-        return store().describe();
+        return location.redactedUri();
     }
 
     private static ConfigUpdate update(ConfigVersion v) {
