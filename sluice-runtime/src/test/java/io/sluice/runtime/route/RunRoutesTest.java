@@ -10,7 +10,6 @@ import io.sluice.control.store.StoreLocation;
 import io.sluice.runtime.row.EventRow;
 import io.sluice.runtime.sink.SinkRecord;
 import io.sluice.runtime.testutil.Specs;
-import io.sluice.spec.model.Spec;
 import io.sluice.spec.routes.RouteCatalog;
 import io.sluice.spec.routes.RoutesLoader;
 import java.nio.file.Path;
@@ -34,31 +33,6 @@ import org.junit.jupiter.api.io.TempDir;
  * state is released at its next timer.
  */
 class RunRoutesTest {
-    static final String SPEC =
-            """
-            name: routed
-            sources:
-              - id: events
-                type: file
-                path: events.jsonl
-                format: json
-                fields:
-                  - {name: event_id, type: string}
-                  - {name: event_type, type: string}
-                  - {name: tenant_id, type: string}
-                  - {name: event_time, type: timestamp}
-                  - {name: payload, type: json}
-                event-time: {field: event_time}
-            sinks:
-              - {id: stats, type: file}
-              - {id: rest, type: file}
-              - {id: dead, type: file}
-            pipelines:
-              - id: shop
-                source: events
-                dead-letters: dead
-                routes: {store: config, outputs: [stats], unrouted: rest}
-            """;
 
     static final String V1 =
             """
@@ -81,8 +55,7 @@ class RunRoutesTest {
 
     @BeforeEach
     void open() throws Exception {
-        Spec spec = Specs.load(SPEC);
-        RouteCatalog catalog = RouteCatalog.of(spec, spec.pipelines().get(0));
+        RouteCatalog catalog = Specs.routedCatalog();
         RoutesLoader loader = new RoutesLoader(Specs.registry());
         StoreLocation loc = StoreLocation.parse(dir.toString());
         store = ConfigStores.open(loc, (f, t) -> loader.validate(f, t, catalog));

@@ -69,4 +69,42 @@ public final class Specs {
             return new StepContext(spec, pipeline, step, new RunContext(Path.of("."), outputDir));
         }
     }
+
+    /**
+     * A spec whose one pipeline takes live routes: business events (event_id, event_type,
+     * tenant_id, event_time, payload) from a file; routes may write to {@code big} and {@code
+     * stats}; unrouted events go to {@code rest}.
+     */
+    public static final String ROUTED =
+            """
+            name: routed
+            sources:
+              - id: events
+                type: file
+                path: events.jsonl
+                format: json
+                fields:
+                  - {name: event_id, type: string}
+                  - {name: event_type, type: string}
+                  - {name: tenant_id, type: string}
+                  - {name: event_time, type: timestamp}
+                  - {name: payload, type: json}
+                event-time: {field: event_time}
+            sinks:
+              - {id: big, type: file}
+              - {id: stats, type: file}
+              - {id: rest, type: file}
+              - {id: dead, type: file}
+            pipelines:
+              - id: shop
+                source: events
+                dead-letters: dead
+                routes: {store: config, outputs: [big, stats], unrouted: rest}
+            """;
+
+    /** What routes of {@link #ROUTED} are checked against. */
+    public static io.sluice.spec.routes.RouteCatalog routedCatalog() {
+        Spec spec = load(ROUTED);
+        return io.sluice.spec.routes.RouteCatalog.of(spec, spec.pipelines().get(0));
+    }
 }

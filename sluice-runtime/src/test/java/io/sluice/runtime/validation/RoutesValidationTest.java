@@ -3,7 +3,6 @@ package io.sluice.runtime.validation;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.runtime.testutil.Specs;
-import io.sluice.spec.model.Spec;
 import io.sluice.spec.problem.Problem;
 import io.sluice.spec.routes.RouteCatalog;
 import io.sluice.spec.routes.RouteSpec;
@@ -14,35 +13,8 @@ import org.junit.jupiter.api.Test;
 
 /** Routing tables: every problem located, and matching by type, tenant, priority and stop. */
 class RoutesValidationTest {
-    static final String SPEC =
-            """
-            name: routed
-            sources:
-              - id: events
-                type: file
-                path: events.jsonl
-                format: json
-                fields:
-                  - {name: event_id, type: string}
-                  - {name: event_type, type: string}
-                  - {name: tenant_id, type: string}
-                  - {name: event_time, type: timestamp}
-                  - {name: payload, type: json}
-                event-time: {field: event_time}
-            sinks:
-              - {id: big, type: file}
-              - {id: stats, type: file}
-              - {id: rest, type: file}
-              - {id: dead, type: file}
-            pipelines:
-              - id: shop
-                source: events
-                dead-letters: dead
-                routes: {store: config, outputs: [big, stats], unrouted: rest}
-            """;
 
-    static final Spec spec = Specs.load(SPEC);
-    static final RouteCatalog CATALOG = RouteCatalog.of(spec, spec.pipelines().get(0));
+    static final RouteCatalog CATALOG = Specs.routedCatalog();
     static final RoutesLoader LOADER = new RoutesLoader(Specs.registry());
 
     private static List<String> problems(String routes) {
