@@ -53,7 +53,7 @@ public final class ThresholdAlertProcessor implements ProcessorFactory, RoutePro
 
     @Override
     public OptionsSchema routeOptions() {
-        return OPTIONS.minus("key");
+        return WindowAggregateProcessor.forRoutes(OPTIONS);
     }
 
     @Override

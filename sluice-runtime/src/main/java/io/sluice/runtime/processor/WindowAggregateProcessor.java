@@ -23,11 +23,10 @@ import java.util.Set;
 import org.apache.flink.api.common.functions.AggregateFunction;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.KeyedStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.functions.windowing.ProcessWindowFunction;
-import org.apache.flink.streaming.api.windowing.assigners.SlidingEventTimeWindows;
-import org.apache.flink.streaming.api.windowing.assigners.TumblingEventTimeWindows;
-import org.apache.flink.streaming.api.windowing.assigners.WindowAssigner;
+import org.apache.flink.streaming.api.windowing.assigners.EventTimeSessionWindows;
 import org.apache.flink.streaming.api.windowing.windows.TimeWindow;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
@@ -42,6 +41,23 @@ public final class WindowAggregateProcessor implements ProcessorFactory, RoutePr
     static final List<String> FUNCTIONS = List.of("count", "sum", "avg", "min", "max", "stddev");
 
     static final OptionsSchema WINDOW =
+            OptionsSchema.builder()
+                    .required(
+                            "type",
+                            OptionType.oneOf("tumbling", "sliding", "session"),
+                            "window kind")
+                    .optional("size", OptionType.DURATION, null, "window length (not for session)")
+                    .optional(
+                            "slide", OptionType.DURATION, null, "how often a sliding window starts")
+                    .optional(
+                            "gap",
+                            OptionType.DURATION,
+                            null,
+                            "a session ends after this long without rows (session only)")
+                    .build();
+
+    /** Live routes keep windows per version and do not merge sessions: no session type there. */
+    static final OptionsSchema ROUTE_WINDOW =
             OptionsSchema.builder()
                     .required("type", OptionType.oneOf("tumbling", "sliding"), "window kind")
                     .required("size", OptionType.DURATION, "window length")
@@ -115,28 +131,8 @@ public final class WindowAggregateProcessor implements ProcessorFactory, RoutePr
     public RowSchema check(Options o, RowSchema input, Problems problems) {
         KeyProjector.check(o, "key", input, problems);
         Options w = o.object("window");
-        if (w != null && w.duration("size") != null && w.string("type") != null) {
-            Duration size = w.duration("size");
-            Duration slide = w.duration("slide");
-            if (size.isZero()) {
-                problems.add(w.pos("size"), w.path("size"), "the window size must be positive");
-            }
-            if ("sliding".equals(w.string("type"))) {
-                if (slide == null) {
-                    problems.add(
-                            w.pos(), w.path("slide"), "a sliding window needs 'slide' (e.g. 5m)");
-                } else if (slide.isZero() || slide.compareTo(size) > 0) {
-                    problems.add(
-                            w.pos("slide"),
-                            w.path("slide"),
-                            "the slide must be positive and at most the size (" + size + ")");
-                }
-            } else if (slide != null) {
-                problems.add(
-                        w.pos("slide"),
-                        w.path("slide"),
-                        "a tumbling window has no slide; use type: sliding");
-            }
+        if (w != null) {
+            checkWindow(w, problems);
         }
         List<Field> out = new ArrayList<>();
         Set<String> names = new HashSet<>();
@@ -190,9 +186,77 @@ public final class WindowAggregateProcessor implements ProcessorFactory, RoutePr
         return new RowSchema(out);
     }
 
+    /** Size and slide for tumbling and sliding windows, a gap for sessions; nothing else. */
+    static void checkWindow(Options w, Problems problems) {
+        String type = w.string("type");
+        if (type == null) {
+            return;
+        }
+        Duration size = w.duration("size");
+        Duration slide = w.duration("slide");
+        Duration gap = w.duration("gap");
+        if (type.equals("session")) {
+            if (gap == null) {
+                problems.add(w.pos(), w.path("gap"), "a session window needs 'gap' (e.g. 30m)");
+            } else if (gap.isZero() || gap.isNegative()) {
+                problems.add(w.pos("gap"), w.path("gap"), "the gap must be positive");
+            }
+            for (String other : List.of("size", "slide")) {
+                if (w.get(other) != null) {
+                    problems.add(
+                            w.pos(other),
+                            w.path(other),
+                            "a session window has no " + other + "; it lasts until a gap of 'gap'");
+                }
+            }
+            return;
+        }
+        if (gap != null) {
+            problems.add(
+                    w.pos("gap"),
+                    w.path("gap"),
+                    "only a session window has a gap; use type: session");
+        }
+        if (size == null) {
+            problems.add(w.pos(), w.path("size"), "a " + type + " window needs 'size' (e.g. 1h)");
+            return;
+        }
+        if (size.isZero() || size.isNegative()) {
+            problems.add(w.pos("size"), w.path("size"), "the window size must be positive");
+        }
+        if (type.equals("sliding")) {
+            if (slide == null) {
+                problems.add(w.pos(), w.path("slide"), "a sliding window needs 'slide' (e.g. 5m)");
+            } else if (slide.isZero() || slide.isNegative() || slide.compareTo(size) > 0) {
+                problems.add(
+                        w.pos("slide"),
+                        w.path("slide"),
+                        "the slide must be positive and at most the size (" + size + ")");
+            }
+        } else if (slide != null) {
+            problems.add(
+                    w.pos("slide"),
+                    w.path("slide"),
+                    "a tumbling window has no slide; use type: sliding");
+        }
+    }
+
     @Override
     public OptionsSchema routeOptions() {
-        return OPTIONS.minus("key");
+        return forRoutes(OPTIONS);
+    }
+
+    /** A window processor's route params: no key (the route has it), no session windows. */
+    static OptionsSchema forRoutes(OptionsSchema options) {
+        return options.minus("key")
+                .minus("window")
+                .plus(
+                        OptionsSchema.builder()
+                                .required(
+                                        "window",
+                                        OptionType.object(ROUTE_WINDOW),
+                                        "the window (tumbling or sliding)")
+                                .build());
     }
 
     @Override
@@ -206,10 +270,6 @@ public final class WindowAggregateProcessor implements ProcessorFactory, RoutePr
         RowSchema in = ctx.step().input();
         List<String> key = o.list("key");
         Options w = o.object("window");
-        WindowAssigner<Object, TimeWindow> assigner =
-                "sliding".equals(w.string("type"))
-                        ? SlidingEventTimeWindows.of(w.duration("size"), w.duration("slide"))
-                        : TumblingEventTimeWindows.of(w.duration("size"));
         List<Options> aggs = o.list("aggregates");
         int[] measureField = new int[aggs.size()];
         String[] fns = new String[aggs.size()];
@@ -221,19 +281,39 @@ public final class WindowAggregateProcessor implements ProcessorFactory, RoutePr
             countsRows[i] = f == null;
         }
         OutputTag<EventRow> lateTag = new OutputTag<>(ctx.uid("late"), new EventRowTypeInfo(in));
-        SingleOutputStreamOperator<EventRow> results =
-                input.keyBy(KeyProjector.of(in, key), KeyProjector.keyType(in, key))
-                        .window(assigner)
-                        .allowedLateness(o.duration("allowed-lateness"))
-                        .sideOutputLateData(lateTag)
-                        .aggregate(
-                                new Accumulate(measureField),
-                                new Emit(fns, countsRows),
-                                PrimitiveArrayTypeInfo.DOUBLE_PRIMITIVE_ARRAY_TYPE_INFO,
-                                PrimitiveArrayTypeInfo.DOUBLE_PRIMITIVE_ARRAY_TYPE_INFO,
-                                new EventRowTypeInfo(ctx.step().result()))
-                        .uid(ctx.uid("window"))
-                        .name(ctx.name("window-aggregate"));
+        KeyedStream<EventRow, EventRow> keyed =
+                input.keyBy(KeyProjector.of(in, key), KeyProjector.keyType(in, key));
+        Duration lateness = o.duration("allowed-lateness");
+        EventRowTypeInfo resultType = new EventRowTypeInfo(ctx.step().result());
+        SingleOutputStreamOperator<EventRow> results;
+        if ("session".equals(w.string("type"))) {
+            results =
+                    keyed.window(EventTimeSessionWindows.withGap(w.duration("gap")))
+                            .allowedLateness(lateness)
+                            .sideOutputLateData(lateTag)
+                            .aggregate(
+                                    new Accumulate(measureField),
+                                    new Emit(fns, countsRows),
+                                    PrimitiveArrayTypeInfo.DOUBLE_PRIMITIVE_ARRAY_TYPE_INFO,
+                                    PrimitiveArrayTypeInfo.DOUBLE_PRIMITIVE_ARRAY_TYPE_INFO,
+                                    resultType);
+        } else {
+            long size = w.duration("size").toMillis();
+            long slide = "sliding".equals(w.string("type")) ? w.duration("slide").toMillis() : size;
+            results =
+                    keyed.transform(
+                            ctx.name("window-aggregate"),
+                            resultType,
+                            new PaneWindowOperator(
+                                    size,
+                                    slide,
+                                    lateness.toMillis(),
+                                    new Accumulate(measureField),
+                                    fns,
+                                    countsRows,
+                                    lateTag));
+        }
+        results.uid(ctx.uid("window")).name(ctx.name("window-aggregate"));
         DataStream<EventRow> late = results.getSideOutput(lateTag);
         String lateSink = o.string("late-output");
         if (lateSink != null) {
