@@ -18,6 +18,11 @@ final class DigestSink implements Sink<byte[]> {
     private static final long serialVersionUID = 1L;
     private static final Map<String, LongAdder> SUMS = new ConcurrentHashMap<>();
 
+    /** Sinks whose records are also kept, to compare numbers with a tolerance. */
+    static final java.util.Set<String> KEPT = java.util.Set.of("area-stats");
+
+    private static final Map<String, java.util.Queue<byte[]>> RECORDS = new ConcurrentHashMap<>();
+
     private final String sinkId;
 
     DigestSink(String sinkId) {
@@ -27,6 +32,13 @@ final class DigestSink implements Sink<byte[]> {
     /** Forgets all sums; call before a run. */
     static void reset() {
         SUMS.clear();
+        RECORDS.clear();
+    }
+
+    /** The records of a sink in {@link #KEPT} since the last {@link #reset}, in any order. */
+    static java.util.List<byte[]> records(String sinkId) {
+        return new java.util.ArrayList<>(
+                RECORDS.getOrDefault(sinkId, new java.util.concurrent.ConcurrentLinkedQueue<>()));
     }
 
     /** The sums per sink id since the last {@link #reset}. */
@@ -39,10 +51,18 @@ final class DigestSink implements Sink<byte[]> {
     @Override
     public SinkWriter<byte[]> createWriter(WriterInitContext context) {
         LongAdder sum = SUMS.computeIfAbsent(sinkId, k -> new LongAdder());
+        java.util.Queue<byte[]> kept =
+                KEPT.contains(sinkId)
+                        ? RECORDS.computeIfAbsent(
+                                sinkId, k -> new java.util.concurrent.ConcurrentLinkedQueue<>())
+                        : null;
         return new SinkWriter<>() {
             @Override
             public void write(byte[] record, Context ctx) {
                 sum.add(hash(record));
+                if (kept != null) {
+                    kept.add(record.clone());
+                }
             }
 
             @Override

@@ -20,6 +20,7 @@ public final class ValueParser implements Serializable {
     private final String zone;
     private transient DateTimeFormatter formatter;
     private transient ZoneId zoneId;
+    private transient boolean patternHasZone;
 
     public ValueParser(FieldMapping m) {
         this.name = m.name();
@@ -179,6 +180,15 @@ public final class ValueParser implements Serializable {
                 if (formatter == null) {
                     formatter = DateTimeFormatter.ofPattern(pattern, Locale.US);
                     zoneId = ZoneId.of(zone);
+                    patternHasZone = hasZone(pattern);
+                }
+                if (!patternHasZone) {
+                    // the common case, and without parseBest's exception per failed candidate
+                    return formatter
+                            .parse(t, LocalDateTime::from)
+                            .atZone(zoneId)
+                            .toInstant()
+                            .toEpochMilli();
                 }
                 // an offset or zone in the text wins over the field's time zone
                 java.time.temporal.TemporalAccessor parsed =
@@ -208,6 +218,20 @@ public final class ValueParser implements Serializable {
                             + "' does not match "
                             + (pattern != null ? "pattern '" + pattern + "'" : "ISO-8601"));
         }
+    }
+
+    /** Whether a DateTimeFormatter pattern has zone or offset letters outside quoted text. */
+    static boolean hasZone(String pattern) {
+        boolean quoted = false;
+        for (int i = 0; i < pattern.length(); i++) {
+            char c = pattern.charAt(i);
+            if (c == '\'') {
+                quoted = !quoted;
+            } else if (!quoted && "VzOXxZ".indexOf(c) >= 0) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private Long fromEpoch(long v) throws BadValue {

@@ -25,8 +25,9 @@ import org.apache.flink.util.OutputTag;
  * twelve, and keeps one accumulator per pane instead of one per window.
  *
  * <p>Panes are combined in a heap buffer per (key, pane) first and written to keyed state when the
- * watermark advances, before a checkpoint barrier, or when the buffer is full, so a state backend
- * such as RocksDB sees one read and one write per pane and watermark instead of per event.
+ * watermark reaches the first window a buffered pane belongs to, before a checkpoint barrier, or
+ * when the buffer is full, so a state backend such as RocksDB sees about one read and one write per
+ * key and pane instead of per event.
  *
  * <p>Semantics are those of Flink's {@code SlidingEventTimeWindows} with an {@code
  * EventTimeTrigger}: a window [start, end) fires when the watermark reaches {@code end - 1}, with
@@ -43,7 +44,7 @@ public final class PaneWindowOperator extends AbstractStreamOperator<EventRow>
     private static final long serialVersionUID = 1L;
 
     /** Buffered panes before the buffer is written to state regardless of the watermark. */
-    static final int BUFFER_LIMIT = 20_000;
+    static final int BUFFER_LIMIT = 50_000;
 
     private final long size;
     private final long slide;
@@ -58,6 +59,7 @@ public final class PaneWindowOperator extends AbstractStreamOperator<EventRow>
     private transient InternalTimerService<VoidNamespace> timers;
     private transient Map<Object, PaneBuffer> buffer;
     private transient int buffered;
+    private transient long firstDue;
     private transient StreamRecord<EventRow> reuse;
 
     PaneWindowOperator(
@@ -94,6 +96,7 @@ public final class PaneWindowOperator extends AbstractStreamOperator<EventRow>
                                         DoublePrimitiveArraySerializer.INSTANCE));
         timers = getInternalTimerService("panes", VoidNamespaceSerializer.INSTANCE, this);
         buffer = new HashMap<>();
+        firstDue = Long.MAX_VALUE;
         reuse = new StreamRecord<>(null);
     }
 
@@ -114,6 +117,7 @@ public final class PaneWindowOperator extends AbstractStreamOperator<EventRow>
             PaneBuffer b = buffer.computeIfAbsent(getCurrentKey(), k -> new PaneBuffer());
             if (b.add(paneEnd, element.getValue(), accumulate)) {
                 buffered++;
+                firstDue = Math.min(firstDue, firstEnd - 1);
                 if (buffered >= BUFFER_LIMIT) {
                     flush();
                 }
@@ -149,7 +153,11 @@ public final class PaneWindowOperator extends AbstractStreamOperator<EventRow>
 
     @Override
     public void processWatermark(Watermark mark) throws Exception {
-        flush();
+        // until the watermark reaches the first firing a buffered pane takes part in, no timer
+        // due now reads or removes a buffered pane: the buffer keeps combining
+        if (mark.getTimestamp() >= firstDue) {
+            flush();
+        }
         super.processWatermark(mark);
     }
 
@@ -186,6 +194,7 @@ public final class PaneWindowOperator extends AbstractStreamOperator<EventRow>
         }
         buffer.clear();
         buffered = 0;
+        firstDue = Long.MAX_VALUE;
     }
 
     /**

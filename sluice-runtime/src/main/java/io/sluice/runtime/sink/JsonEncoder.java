@@ -22,7 +22,8 @@ import org.apache.flink.api.common.functions.RichMapFunction;
  * config_version}. Counts records per sink, and dead letters per reason.
  */
 public final class JsonEncoder extends RichMapFunction<EventRow, SinkRecord> {
-    private static final JsonFactory JSON = new JsonFactory();
+    /** One generator writes every record of a task, so no separator between root values. */
+    private static final JsonFactory JSON = new JsonFactory().setRootValueSeparator(null);
 
     private final String[] names;
     private final FieldType[] types;
@@ -30,6 +31,7 @@ public final class JsonEncoder extends RichMapFunction<EventRow, SinkRecord> {
     private final String sinkId;
     private final boolean deadLetters;
     private transient ByteArrayBuilder buffer;
+    private transient JsonGenerator generator;
     private transient LongCounter records;
 
     private final int[] keyFields;
@@ -62,7 +64,6 @@ public final class JsonEncoder extends RichMapFunction<EventRow, SinkRecord> {
 
     @Override
     public void open(OpenContext openContext) {
-        buffer = new ByteArrayBuilder(512);
         records = getRuntimeContext().getLongCounter(Counters.OUT_PREFIX + sinkId);
     }
 
@@ -99,11 +100,12 @@ public final class JsonEncoder extends RichMapFunction<EventRow, SinkRecord> {
 
     /** The JSON bytes of {@code row}; usable outside Flink (tests, tools). */
     public byte[] encode(EventRow row) throws IOException {
-        if (buffer == null) {
+        if (generator == null) {
             buffer = new ByteArrayBuilder(512);
+            generator = JSON.createGenerator(buffer, JsonEncoding.UTF8);
         }
-        buffer.reset();
-        try (JsonGenerator g = JSON.createGenerator(buffer, JsonEncoding.UTF8)) {
+        JsonGenerator g = generator;
+        try {
             g.writeStartObject();
             for (int i = 0; i < names.length; i++) {
                 g.writeFieldName(names[i]);
@@ -134,7 +136,13 @@ public final class JsonEncoder extends RichMapFunction<EventRow, SinkRecord> {
             g.writeStringField("spec_hash", specHash);
             g.writeNumberField("config_version", row.configVersion());
             g.writeEndObject();
+            g.flush();
+            return buffer.toByteArray();
+        } catch (IOException | RuntimeException e) {
+            generator = null; // a half-written record must not lead the next one
+            throw e;
+        } finally {
+            buffer.reset();
         }
-        return buffer.toByteArray();
     }
 }
