@@ -3,11 +3,11 @@ package io.sluice.bench;
 import java.util.Map;
 
 /** {@code --key=value} arguments over a map of defaults; unknown keys are errors. */
-final class Args {
+public final class Args {
     private Args() {}
 
     /** Puts each argument's value into {@code values}, whose keys are the known options. */
-    static void parse(String[] args, Map<String, String> values, Map<String, String> given) {
+    public static void parse(String[] args, Map<String, String> values, Map<String, String> given) {
         for (String a : args) {
             int eq = a.indexOf('=');
             if (!a.startsWith("--") || eq < 0) {

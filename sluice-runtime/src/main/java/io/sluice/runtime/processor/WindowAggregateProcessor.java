@@ -273,12 +273,10 @@ public final class WindowAggregateProcessor implements ProcessorFactory, RoutePr
         List<Options> aggs = o.list("aggregates");
         int[] measureField = new int[aggs.size()];
         String[] fns = new String[aggs.size()];
-        boolean[] countsRows = new boolean[aggs.size()];
         for (int i = 0; i < aggs.size(); i++) {
             String f = aggs.get(i).string("field");
             measureField[i] = f == null ? -1 : in.indexOf(f);
             fns[i] = aggs.get(i).string("fn");
-            countsRows[i] = f == null;
         }
         OutputTag<EventRow> lateTag = new OutputTag<>(ctx.uid("late"), new EventRowTypeInfo(in));
         KeyedStream<EventRow, EventRow> keyed =
@@ -293,25 +291,24 @@ public final class WindowAggregateProcessor implements ProcessorFactory, RoutePr
                             .sideOutputLateData(lateTag)
                             .aggregate(
                                     new Accumulate(measureField),
-                                    new Emit(fns, countsRows),
+                                    new Emit(fns, countsRows(measureField)),
                                     PrimitiveArrayTypeInfo.DOUBLE_PRIMITIVE_ARRAY_TYPE_INFO,
                                     PrimitiveArrayTypeInfo.DOUBLE_PRIMITIVE_ARRAY_TYPE_INFO,
                                     resultType);
         } else {
-            long size = w.duration("size").toMillis();
-            long slide = "sliding".equals(w.string("type")) ? w.duration("slide").toMillis() : size;
+            Duration size = w.duration("size");
+            Duration slide = "sliding".equals(w.string("type")) ? w.duration("slide") : size;
             results =
-                    keyed.transform(
-                            ctx.name("window-aggregate"),
+                    paneWindows(
+                            keyed,
+                            size,
+                            slide,
+                            lateness,
+                            measureField,
+                            fns,
                             resultType,
-                            new PaneWindowOperator(
-                                    size,
-                                    slide,
-                                    lateness.toMillis(),
-                                    new Accumulate(measureField),
-                                    fns,
-                                    countsRows,
-                                    lateTag));
+                            lateTag,
+                            ctx.name("window-aggregate"));
         }
         results.uid(ctx.uid("window")).name(ctx.name("window-aggregate"));
         DataStream<EventRow> late = results.getSideOutput(lateTag);
@@ -326,6 +323,41 @@ public final class WindowAggregateProcessor implements ProcessorFactory, RoutePr
                         .uid(ctx.uid("late-dead-letters"))
                         .name(ctx.name("late rows"));
         return new StepResult(results, lateDead, List.of());
+    }
+
+    /**
+     * Tumbling ({@code slide == size}) or sliding windows over panes, as {@code window-aggregate}
+     * runs them: for each aggregate its function and input field index (-1: count rows).
+     */
+    public static SingleOutputStreamOperator<EventRow> paneWindows(
+            KeyedStream<EventRow, EventRow> keyed,
+            Duration size,
+            Duration slide,
+            Duration lateness,
+            int[] measureFields,
+            String[] fns,
+            EventRowTypeInfo resultType,
+            OutputTag<EventRow> lateTag,
+            String name) {
+        return keyed.transform(
+                name,
+                resultType,
+                new PaneWindowOperator(
+                        size.toMillis(),
+                        slide.toMillis(),
+                        lateness.toMillis(),
+                        new Accumulate(measureFields),
+                        fns,
+                        countsRows(measureFields),
+                        lateTag));
+    }
+
+    private static boolean[] countsRows(int[] measureFields) {
+        boolean[] counts = new boolean[measureFields.length];
+        for (int i = 0; i < counts.length; i++) {
+            counts[i] = measureFields[i] < 0;
+        }
+        return counts;
     }
 
     /** Late rows without a late output become dead letters: never dropped silently. */
