@@ -74,18 +74,20 @@ public final class TaxiBenchmark {
             int runs,
             int parallelism,
             boolean verify,
+            boolean json,
             Path spec,
             Path report) {
         static final String USAGE =
                 String.join(
                         "\n",
                         "usage: sluice-bench/run [--rows=N] [--warmup=N] [--runs=N] [--parallelism=N] [--verify=true|false]",
-                        "                        [--spec=PATH] [--report=PATH]",
+                        "                        [--format=json|csv] [--spec=PATH] [--report=PATH]",
                         "  --rows         input rows (default 1000000)",
                         "  --warmup       warm-up runs per side (default 1)",
                         "  --runs         measured runs per side (default 3)",
                         "  --parallelism  job parallelism (default 2)",
                         "  --verify       first run both jobs once at parallelism 1 and require identical outputs (default true)",
+                        "  --format       input lines as JSON objects or CSV (default json); outputs are JSON either way",
                         "  --spec         the taxi spec (default examples/taxi/taxi.yaml)",
                         "  --report       Markdown summary (default sluice-bench/target/taxi-benchmark.md)");
 
@@ -96,6 +98,7 @@ public final class TaxiBenchmark {
             v.put("runs", "3");
             v.put("parallelism", "2");
             v.put("verify", "true");
+            v.put("format", "json");
             v.put("spec", "examples/taxi/taxi.yaml");
             v.put("report", "sluice-bench/target/taxi-benchmark.md");
             Args.parse(args, v, null);
@@ -104,12 +107,18 @@ public final class TaxiBenchmark {
                 throw new IllegalArgumentException(
                         "--verify is true or false, found '" + v.get("verify") + "'");
             }
+            String format = v.get("format").toLowerCase(Locale.ROOT);
+            if (!format.equals("json") && !format.equals("csv")) {
+                throw new IllegalArgumentException(
+                        "--format is json or csv, found '" + v.get("format") + "'");
+            }
             return new Settings(
                     count(v, "rows", 1),
                     count(v, "warmup", 0),
                     count(v, "runs", 1),
                     count(v, "parallelism", 1),
                     verify.equals("true"),
+                    format.equals("json"),
                     Path.of(v.get("spec")),
                     Path.of(v.get("report")));
         }
@@ -174,11 +183,42 @@ public final class TaxiBenchmark {
         this.settings = settings;
         this.out = out;
         PluginRegistry registry = PluginRegistry.load();
-        this.spec = new SpecLoader(registry).load(settings.spec());
+        Spec loaded = new SpecLoader(registry).load(settings.spec());
+        this.spec = settings.json() ? jsonInput(loaded) : loaded;
         Path specDir = settings.spec().toAbsolutePath().getParent();
         this.sluice =
                 new SluiceTaxiJob(
                         registry, spec, specDir, settings.report().toAbsolutePath().getParent());
+    }
+
+    /**
+     * The spec with its source reading JSON lines: the same fields under the same (column) names,
+     * so the pipeline is unchanged; the in-memory input is generated as JSON to match.
+     */
+    static Spec jsonInput(Spec spec) {
+        List<Spec.SourceSpec> sources =
+                spec.sources().stream()
+                        .map(
+                                s ->
+                                        new Spec.SourceSpec(
+                                                s.id(),
+                                                s.type(),
+                                                s.pos(),
+                                                s.options(),
+                                                new Spec.Format("json", ','),
+                                                s.fields(),
+                                                s.eventTime(),
+                                                s.schema()))
+                        .toList();
+        return new Spec(
+                spec.name(),
+                spec.description(),
+                spec.file(),
+                spec.hash(),
+                spec.runtime(),
+                sources,
+                spec.sinks(),
+                spec.pipelines());
     }
 
     public static void main(String[] args) throws Exception {
@@ -199,12 +239,16 @@ public final class TaxiBenchmark {
     int run() throws Exception {
         long t0 = System.nanoTime();
         TaxiInput.install(
-                TaxiInput.generate(spec.source(spec.pipelines().get(0).source()), settings.rows()));
+                TaxiInput.generate(
+                        spec.source(spec.pipelines().get(0).source()),
+                        settings.rows(),
+                        settings.json()));
         out.printf(
                 Locale.US,
-                "input: %,d rows, %,d MB of CSV in memory (generated in %.1f s)%n",
+                "input: %,d rows, %,d MB of %s in memory (generated in %.1f s)%n",
                 settings.rows(),
                 TaxiInput.payloadBytes() >> 20,
+                settings.json() ? "JSON" : "CSV",
                 (System.nanoTime() - t0) / 1e9);
 
         if (settings.verify()) {
@@ -289,7 +333,10 @@ public final class TaxiBenchmark {
         } else {
             env.setParallelism(parallelism);
             BaselineTaxiJob.compose(
-                    TaxiInput.stream(env, spec.pipelines().get(0).source()), spec.hash(), sinks);
+                    TaxiInput.stream(env, spec.pipelines().get(0).source()),
+                    settings.json(),
+                    spec.hash(),
+                    sinks);
         }
         HeapSampler heap = HeapSampler.start();
         long start = System.nanoTime();

@@ -16,8 +16,9 @@ import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 /**
- * The benchmark's input: taxi-trip CSV lines generated once, before any run, and held in memory, so
- * that generating them (string formatting, date formatting) is not part of what is measured.
+ * The benchmark's input: taxi-trip lines (CSV or JSON) generated once, before any run, and held in
+ * memory, so that generating them (string formatting, date formatting) is not part of what is
+ * measured.
  *
  * <p>Both jobs read these lines through {@link #stream}, the same FLIP-27 source with the same
  * element type ({@link EventRow} with arity 0, carrying the raw bytes and origin) that Sluice's own
@@ -36,8 +37,8 @@ public final class TaxiInput {
      * Generates {@code rows} lines with the generator options of {@code source} (seed, start,
      * interval, dirty and late shares: the same lines the spec's {@code generator} source yields).
      */
-    public static byte[][] generate(SourceSpec source, int rows) {
-        TaxiTrips trips = GeneratorSourceFactory.trips(source.options());
+    public static byte[][] generate(SourceSpec source, int rows, boolean json) {
+        TaxiTrips trips = GeneratorSourceFactory.trips(source.options(), json);
         byte[][] out = new byte[rows][];
         // trip i depends only on (seed, i), so generating in parallel gives the same lines
         IntStream.range(0, rows).parallel().forEach(i -> out[i] = trips.line(i));

@@ -49,12 +49,15 @@ public final class BaselineTaxiJob {
      * stamps its spec's hash.
      */
     public static void compose(
-            DataStream<EventRow> lines, String specHash, Function<String, Sink<byte[]>> sinks) {
+            DataStream<EventRow> lines,
+            boolean json,
+            String specHash,
+            Function<String, Sink<byte[]>> sinks) {
         // Source ---> parse ---> watermarks
         SingleOutputStreamOperator<TripRecord> parsed =
-                lines.process(new TripParser(), Types.POJO(TripRecord.class))
+                lines.process(new TripParser(json), Types.POJO(TripRecord.class))
                         .uid("parse")
-                        .name("parse CSV");
+                        .name(json ? "parse JSON" : "parse CSV");
         DataStream<TripRecord> timed =
                 parsed.assignTimestampsAndWatermarks(TripWatermarks.strategy(Duration.ofMinutes(1)))
                         .uid("watermarks")

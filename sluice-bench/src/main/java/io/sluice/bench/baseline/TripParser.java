@@ -1,5 +1,8 @@
 package io.sluice.bench.baseline;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sluice.runtime.row.EventRow;
 import io.sluice.runtime.source.TaxiTrips;
 import java.math.BigDecimal;
@@ -48,7 +51,21 @@ public class TripParser extends ProcessFunction<EventRow, TripRecord> {
     private static final int DROPOFF_LAT = column("dropoff_centroid_latitude");
     private static final int DROPOFF_LON = column("dropoff_centroid_longitude");
 
+    private final boolean json;
     private transient CharsetDecoder utf8;
+    private transient ObjectMapper mapper;
+
+    /** A parser of CSV lines. */
+    public TripParser() {
+        this(false);
+    }
+
+    /**
+     * @param json whether lines are JSON objects keyed by the CSV header's names
+     */
+    public TripParser(boolean json) {
+        this.json = json;
+    }
 
     private static int column(String name) {
         return TaxiTrips.HEADER.indexOf(name);
@@ -61,6 +78,7 @@ public class TripParser extends ProcessFunction<EventRow, TripRecord> {
                         .newDecoder()
                         .onMalformedInput(CodingErrorAction.REPORT)
                         .onUnmappableCharacter(CodingErrorAction.REPORT);
+        mapper = new ObjectMapper();
     }
 
     @Override
@@ -90,12 +108,12 @@ public class TripParser extends ProcessFunction<EventRow, TripRecord> {
         }
         List<String> cells;
         try {
-            cells = split(line);
+            cells = json ? fields(line) : split(line);
         } catch (MalformedLine e) {
             ctx.output(
                     DeadLetter.TAG,
                     DeadLetter.of(
-                            "malformed-csv",
+                            json ? "malformed-json" : "malformed-csv",
                             e.getMessage(),
                             null,
                             line,
@@ -160,7 +178,26 @@ public class TripParser extends ProcessFunction<EventRow, TripRecord> {
         out.collect(t);
     }
 
-    /** A line that is not RFC 4180 CSV. */
+    /** A JSON object's values as cells in CSV column order; a missing or null value is empty. */
+    private List<String> fields(String line) throws MalformedLine {
+        JsonNode node;
+        try {
+            node = mapper.readTree(line);
+        } catch (JsonProcessingException e) {
+            throw new MalformedLine(e.getOriginalMessage());
+        }
+        if (node == null || !node.isObject()) {
+            throw new MalformedLine("expected a JSON object per line");
+        }
+        List<String> cells = new ArrayList<>(COLUMNS);
+        for (String column : TaxiTrips.HEADER) {
+            JsonNode v = node.get(column);
+            cells.add(v == null || v.isNull() ? "" : v.asText());
+        }
+        return cells;
+    }
+
+    /** A line that is not RFC 4180 CSV (or not a JSON object). */
     static final class MalformedLine extends Exception {
         MalformedLine(String message) {
             super(message);

@@ -99,14 +99,12 @@ public final class RowDecoder implements Serializable {
             byte[] raw, String origin, Long recordTimestamp, Consumer<EventRow> deadLetters) {
         String text;
         try {
-            if (utf8 == null) {
-                utf8 =
-                        StandardCharsets.UTF_8
-                                .newDecoder()
-                                .onMalformedInput(CodingErrorAction.REPORT)
-                                .onUnmappableCharacter(CodingErrorAction.REPORT);
+            if (isAscii(raw)) {
+                // the common case: every byte is a character, no decoder needed
+                text = new String(raw, StandardCharsets.ISO_8859_1);
+            } else {
+                text = utf8(raw);
             }
-            text = utf8.decode(ByteBuffer.wrap(raw)).toString();
         } catch (CharacterCodingException e) {
             deadLetters.accept(
                     dead(
@@ -126,7 +124,7 @@ public final class RowDecoder implements Serializable {
         Object[] values = new Object[parsers.length];
         try {
             if ("json".equals(format)) {
-                if (!decodeJson(text, values, raw, origin, deadLetters)) {
+                if (!decodeJson(values, raw, origin, deadLetters)) {
                     return null;
                 }
             } else if (!decodeCsv(text, values, raw, origin, deadLetters)) {
@@ -166,6 +164,27 @@ public final class RowDecoder implements Serializable {
         return new EventRow(values, raw, origin, 0L);
     }
 
+    private static boolean isAscii(byte[] raw) {
+        for (byte b : raw) {
+            if (b < 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Strict UTF-8: a malformed sequence is an error, not a replacement character. */
+    private String utf8(byte[] raw) throws CharacterCodingException {
+        if (utf8 == null) {
+            utf8 =
+                    StandardCharsets.UTF_8
+                            .newDecoder()
+                            .onMalformedInput(CodingErrorAction.REPORT)
+                            .onUnmappableCharacter(CodingErrorAction.REPORT);
+        }
+        return utf8.decode(ByteBuffer.wrap(raw)).toString();
+    }
+
     private boolean decodeCsv(
             String text, Object[] values, byte[] raw, String origin, Consumer<EventRow> dl)
             throws BadValue {
@@ -197,8 +216,7 @@ public final class RowDecoder implements Serializable {
         return true;
     }
 
-    private boolean decodeJson(
-            String text, Object[] values, byte[] raw, String origin, Consumer<EventRow> dl)
+    private boolean decodeJson(Object[] values, byte[] raw, String origin, Consumer<EventRow> dl)
             throws BadValue {
         if (json == null) {
             json =
@@ -210,12 +228,14 @@ public final class RowDecoder implements Serializable {
         }
         JsonNode node;
         try {
-            node = json.readTree(text);
-        } catch (JsonProcessingException e) {
+            node = json.readTree(raw); // valid UTF-8 by now: Jackson reads the bytes directly
+        } catch (java.io.IOException e) {
             dl.accept(
                     dead(
                             Reason.MALFORMED_JSON,
-                            e.getOriginalMessage(),
+                            e instanceof JsonProcessingException j
+                                    ? j.getOriginalMessage()
+                                    : e.getMessage(),
                             null,
                             raw,
                             sourcePosition,

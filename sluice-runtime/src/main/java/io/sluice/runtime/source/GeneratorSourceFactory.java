@@ -154,6 +154,11 @@ public final class GeneratorSourceFactory implements SourceFactory, PluginCheck 
 
     /** The trips a generator source with these options yields (also for benchmarks' input). */
     public static TaxiTrips trips(Options o) {
+        return trips(o, false);
+    }
+
+    /** The same trips as JSON lines when {@code json} (benchmarks read both layouts). */
+    public static TaxiTrips trips(Options o, boolean json) {
         long start =
                 LocalDateTime.parse(o.string("start"))
                         .atZone(ZoneId.of("America/Chicago"))
@@ -164,7 +169,8 @@ public final class GeneratorSourceFactory implements SourceFactory, PluginCheck 
                 start,
                 o.duration("interval").toMillis(),
                 o.doubleValue("dirty-share"),
-                o.doubleValue("late-share"));
+                o.doubleValue("late-share"),
+                json);
     }
 
     @Override

@@ -85,9 +85,25 @@ public final class TaxiTrips implements GeneratedLines {
     private final long intervalMillis;
     private final double dirtyShare;
     private final double lateShare;
+    private final boolean json;
 
     public TaxiTrips(
             long seed, long startMillis, long intervalMillis, double dirtyShare, double lateShare) {
+        this(seed, startMillis, intervalMillis, dirtyShare, lateShare, false);
+    }
+
+    /**
+     * @param json whether lines are JSON objects (the CSV header's names as keys, numbers as JSON
+     *     numbers, a missing value left out) instead of CSV
+     */
+    public TaxiTrips(
+            long seed,
+            long startMillis,
+            long intervalMillis,
+            double dirtyShare,
+            double lateShare,
+            boolean json) {
+        this.json = json;
         this.seed = seed;
         this.startMillis = startMillis;
         this.intervalMillis = intervalMillis;
@@ -95,7 +111,7 @@ public final class TaxiTrips implements GeneratedLines {
         this.lateShare = lateShare;
     }
 
-    /** Trip {@code i} as one CSV line (no newline), UTF-8. */
+    /** Trip {@code i} as one CSV or JSON line (no newline), UTF-8. */
     @Override
     public byte[] line(long i) {
         SplittableRandom r = new SplittableRandom(mix(seed * 0x9E3779B97F4A7C15L + i));
@@ -143,9 +159,86 @@ public final class TaxiTrips implements GeneratedLines {
         c[17] = coords ? num6(lat(dropoff)) : "";
         c[18] = coords ? num6(lon(dropoff)) : "";
         if (r.nextDouble() < dirtyShare) {
-            return dirty(Dirt.values()[r.nextInt(Dirt.values().length)], c);
+            Dirt d = Dirt.values()[r.nextInt(Dirt.values().length)];
+            return json ? dirtyJson(d, c) : dirty(d, c);
         }
-        return join(c);
+        return json ? object(c, c.length, true) : join(c);
+    }
+
+    /** The same eleven faults as in CSV, as they show in JSON. */
+    private static byte[] dirtyJson(Dirt d, String[] c) {
+        switch (d) {
+            case BAD_QUOTING -> {
+                // an unescaped quote: malformed JSON, as the CSV line is malformed CSV
+                String line = new String(object(c, c.length, true), StandardCharsets.UTF_8);
+                return line.replace("\"" + c[14] + "\"", "\"\"" + c[14] + "\"")
+                        .getBytes(StandardCharsets.UTF_8);
+            }
+            case MISSING_COLUMNS -> {
+                return object(c, 9, false); // cut off after nine fields
+            }
+            case EMPTY_LINE -> {
+                return new byte[0];
+            }
+            case INVALID_UTF8 -> {
+                String marker = "\u0001";
+                c[14] = marker + c[14];
+                byte[] line = object(c, c.length, true);
+                ByteArrayOutputStream out = new ByteArrayOutputStream();
+                for (byte b : line) {
+                    if (b == 1) {
+                        out.write(0xC3);
+                        out.write(0x28);
+                    } else {
+                        out.write(b);
+                    }
+                }
+                return out.toByteArray();
+            }
+            case WRONG_TYPE -> c[4] = "about " + c[4];
+            case MISSING_AREA -> c[6] = "";
+            case HUGE_NUMBER -> c[4] = "99999999999999999999999";
+            case NAN_FARE -> c[8] = "NaN";
+            case NEGATIVE_FARE -> c[8] = "-" + c[8];
+            case ZERO_SECONDS -> c[4] = "0";
+            case TOO_FAST -> c[5] = "310.00";
+        }
+        return object(c, c.length, true);
+    }
+
+    private static final java.util.regex.Pattern JSON_NUMBER =
+            java.util.regex.Pattern.compile("-?(0|[1-9]\\d*)(\\.\\d+)?([eE][+-]?\\d+)?");
+
+    /** Columns 4 to 12 and 15 to 18 hold numbers: JSON numbers when they are numbers at all. */
+    private static boolean numeric(int column) {
+        return (column >= 4 && column <= 12) || column >= 15;
+    }
+
+    /**
+     * The first {@code n} cells as a JSON object, numbers as numbers, empty cells left out;
+     * unclosed if not whole.
+     */
+    private static byte[] object(String[] c, int n, boolean whole) {
+        StringBuilder sb = new StringBuilder(512).append('{');
+        boolean first = true;
+        for (int i = 0; i < n; i++) {
+            if (c[i].isEmpty()) {
+                continue;
+            }
+            sb.append(first ? "" : ",").append('"').append(HEADER.get(i)).append("\":");
+            if (numeric(i) && JSON_NUMBER.matcher(c[i]).matches()) {
+                sb.append(c[i]);
+            } else {
+                sb.append('"').append(c[i]).append('"');
+            }
+            first = false;
+        }
+        if (whole) {
+            sb.append('}');
+        } else {
+            sb.append(',');
+        }
+        return sb.toString().getBytes(StandardCharsets.UTF_8);
     }
 
     private static byte[] dirty(Dirt d, String[] c) {
