@@ -3,6 +3,8 @@ package io.sluice.runtime.processor;
 import com.google.protobuf.NullValue;
 import dev.cel.runtime.CelEvaluationException;
 import dev.cel.runtime.CelRuntime;
+import io.sluice.runtime.expr.CelCompiler;
+import io.sluice.runtime.expr.CompiledExpr;
 import io.sluice.runtime.row.EventRow;
 import io.sluice.spec.expr.CelSupport;
 import io.sluice.spec.model.RowSchema;
@@ -15,29 +17,64 @@ import java.util.Optional;
 
 /**
  * A checked CEL expression ready to evaluate against rows of one schema. Serializable as its text
- * and schema; the program is built on first use in the task.
+ * and schema; the program is built on first use in the task: compiled to JVM code where {@link
+ * CelCompiler} supports the expression, else CEL's interpreter. Both give the same results and
+ * errors. {@code -Dsluice.cel.compile=false} in the JVM that runs the tasks keeps every expression
+ * on the interpreter.
  */
 public final class CelProgram implements Serializable {
     private static final long serialVersionUID = 1L;
 
     private final Expr expr;
     private final RowSchema schema;
+    private final boolean interpretOnly;
+    private transient CompiledExpr compiled;
+    private transient String interpretedBecause;
     private transient CelRuntime.Program program;
     private transient Map<String, Integer> index;
 
     public CelProgram(Expr expr, RowSchema schema) {
+        this(expr, schema, false);
+    }
+
+    private CelProgram(Expr expr, RowSchema schema, boolean interpretOnly) {
         this.expr = expr;
         this.schema = schema;
+        this.interpretOnly = interpretOnly;
+    }
+
+    /** A program that always uses CEL's interpreter: the reference for tests and benchmarks. */
+    public static CelProgram interpreted(Expr expr, RowSchema schema) {
+        return new CelProgram(expr, schema, true);
     }
 
     public Expr expr() {
         return expr;
     }
 
+    /** Whether evaluation runs compiled code rather than CEL's interpreter. */
+    public boolean isCompiled() {
+        if (index == null) {
+            init();
+        }
+        return compiled != null;
+    }
+
+    /** Why the expression runs on the interpreter; null when it is compiled. */
+    public String interpretedBecause() {
+        if (index == null) {
+            init();
+        }
+        return interpretedBecause;
+    }
+
     /** Evaluates on {@code row}; a null field is CEL's null. Returns null for a null result. */
     public Object eval(EventRow row) throws CelEvaluationException {
-        if (program == null) {
+        if (index == null) {
             init();
+        }
+        if (compiled != null) {
+            return compiled.eval(row.values());
         }
         Object result =
                 program.eval(
@@ -86,14 +123,27 @@ public final class CelProgram implements Serializable {
         if (checked == null) {
             throw new IllegalStateException("expression no longer type-checks: " + problems.list());
         }
-        try {
-            program = CelSupport.runtime().createProgram(checked.ast());
-        } catch (CelEvaluationException e) {
-            throw new IllegalStateException(e);
+        if (interpretOnly) {
+            interpretedBecause = "the interpreter was asked for";
+        } else if (!Boolean.parseBoolean(System.getProperty("sluice.cel.compile", "true"))) {
+            // read here, in the task, not where the job was built
+            interpretedBecause = "sluice.cel.compile is false";
+        } else {
+            CelCompiler.Result r = CelCompiler.compile(expr.text(), schema, checked.ast());
+            compiled = r.expr();
+            interpretedBecause = r.reason();
         }
-        index = new HashMap<>();
+        if (compiled == null) {
+            try {
+                program = CelSupport.runtime().createProgram(checked.ast());
+            } catch (CelEvaluationException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        Map<String, Integer> fields = new HashMap<>();
         for (int i = 0; i < schema.size(); i++) {
-            index.put(schema.fields().get(i).name(), i);
+            fields.put(schema.fields().get(i).name(), i);
         }
+        index = fields; // last: a non-null index means initialized
     }
 }

@@ -1,0 +1,17 @@
+package io.sluice.runtime.expr;
+
+import dev.cel.runtime.CelEvaluationException;
+
+/**
+ * A CEL expression compiled to JVM code by {@link CelCompiler}. Implementations are generated,
+ * stateless and thread-safe, so one instance serves every program with the same expression and
+ * schema.
+ */
+public interface CompiledExpr {
+    /**
+     * Evaluates on a row's values (field i of the schema at index i). Returns {@code Long}, {@code
+     * Double}, {@code String}, {@code Boolean}, or null for CEL's null, exactly as the CEL
+     * interpreter would; throws where the interpreter throws.
+     */
+    Object eval(Object[] values) throws CelEvaluationException;
+}
