@@ -2,7 +2,6 @@ package io.sluice.runtime.codec;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sluice.runtime.row.DeadLetters;
 import io.sluice.runtime.row.DeadLetters.Reason;
@@ -39,6 +38,8 @@ public final class RowDecoder implements Serializable {
     private final String step;
     private transient CharsetDecoder utf8;
     private transient ObjectMapper json;
+    private transient java.util.Map<String, int[]> memberFields;
+    private transient JsonMember[] members;
 
     /**
      * @param header the CSV header's column names (null for JSON)
@@ -99,10 +100,10 @@ public final class RowDecoder implements Serializable {
             byte[] raw, String origin, Long recordTimestamp, Consumer<EventRow> deadLetters) {
         String text;
         try {
-            if (isAscii(raw)) {
-                // the common case: every byte is a character, no decoder needed
-                text = new String(raw, StandardCharsets.ISO_8859_1);
-            } else {
+            // the JDK's intrinsic decoding is fast but replaces bad bytes with U+FFFD; only a line
+            // showing that character (bad bytes, or a real U+FFFD) takes the strict decoder
+            text = new String(raw, StandardCharsets.UTF_8);
+            if (text.indexOf('\uFFFD') >= 0) {
                 text = utf8(raw);
             }
         } catch (CharacterCodingException e) {
@@ -164,15 +165,6 @@ public final class RowDecoder implements Serializable {
         return new EventRow(values, raw, origin, 0L);
     }
 
-    private static boolean isAscii(byte[] raw) {
-        for (byte b : raw) {
-            if (b < 0) {
-                return false;
-            }
-        }
-        return true;
-    }
-
     /** Strict UTF-8: a malformed sequence is an error, not a replacement character. */
     private String utf8(byte[] raw) throws CharacterCodingException {
         if (utf8 == null) {
@@ -216,50 +208,126 @@ public final class RowDecoder implements Serializable {
         return true;
     }
 
+    /**
+     * One JSON object per line, read as a token stream: the mapped members are taken as they come
+     * and the rest skipped, with no tree of the whole object. The whole line is read before any
+     * value is converted, so a malformed line is reported as such even after a bad value, and
+     * values are converted in the order of the fields, as a tree would be.
+     */
     private boolean decodeJson(Object[] values, byte[] raw, String origin, Consumer<EventRow> dl)
             throws BadValue {
         if (json == null) {
-            json =
-                    new ObjectMapper()
-                            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
-                            .enable(
-                                    com.fasterxml.jackson.databind.DeserializationFeature
-                                            .FAIL_ON_TRAILING_TOKENS);
+            // no FAIL_ON_TRAILING_TOKENS: it would reject a member's subtree read mid-stream;
+            // text after the object is checked by readMembers
+            json = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+            memberFields = new java.util.HashMap<>();
+            for (int i = 0; i < parsers.length; i++) {
+                if (!fromRecord[i]) {
+                    memberFields.merge(
+                            columns[i],
+                            new int[] {i},
+                            (x, y) ->
+                                    java.util.stream.IntStream.concat(
+                                                    java.util.Arrays.stream(x),
+                                                    java.util.Arrays.stream(y))
+                                            .toArray());
+                }
+            }
+            members = new JsonMember[parsers.length];
+            for (int i = 0; i < members.length; i++) {
+                members[i] = new JsonMember();
+            }
         }
-        JsonNode node;
-        try {
-            node = json.readTree(raw); // valid UTF-8 by now: Jackson reads the bytes directly
+        for (JsonMember m : members) {
+            m.clear();
+        }
+        String problem;
+        try (JsonParser p = json.createParser(raw)) {
+            problem = readMembers(p);
         } catch (java.io.IOException e) {
-            dl.accept(
-                    dead(
-                            Reason.MALFORMED_JSON,
-                            e instanceof JsonProcessingException j
-                                    ? j.getOriginalMessage()
-                                    : e.getMessage(),
-                            null,
-                            raw,
-                            sourcePosition,
-                            origin));
-            return false;
+            problem =
+                    e instanceof JsonProcessingException j
+                            ? j.getOriginalMessage()
+                            : e.getMessage();
         }
-        if (node == null || !node.isObject()) {
-            dl.accept(
-                    dead(
-                            Reason.MALFORMED_JSON,
-                            "expected a JSON object per line",
-                            null,
-                            raw,
-                            sourcePosition,
-                            origin));
+        if (problem != null) {
+            dl.accept(dead(Reason.MALFORMED_JSON, problem, null, raw, sourcePosition, origin));
             return false;
         }
         for (int i = 0; i < parsers.length; i++) {
-            if (fromRecord[i]) {
-                continue;
+            if (!fromRecord[i]) {
+                values[i] = members[i].value(parsers[i]);
             }
-            values[i] = parsers[i].fromJson(node.get(columns[i]));
         }
         return true;
+    }
+
+    /** Reads the object's mapped members; returns why the line is not one JSON object, or null. */
+    private String readMembers(JsonParser p) throws java.io.IOException {
+        if (p.nextToken() != com.fasterxml.jackson.core.JsonToken.START_OBJECT) {
+            return "expected a JSON object per line";
+        }
+        while (p.nextToken() == com.fasterxml.jackson.core.JsonToken.FIELD_NAME) {
+            int[] fields = memberFields.get(p.currentName());
+            p.nextToken();
+            if (fields == null) {
+                p.skipChildren();
+                continue;
+            }
+            JsonMember first = members[fields[0]];
+            first.take(p);
+            for (int k = 1; k < fields.length; k++) {
+                members[fields[k]].copy(first); // two fields mapped from one member
+            }
+        }
+        if (p.nextToken() != null) {
+            return "unexpected text after the JSON object";
+        }
+        return null;
+    }
+
+    /** A member's value as read from the stream, converted once the whole line has parsed. */
+    private static final class JsonMember {
+        private com.fasterxml.jackson.core.JsonToken token;
+        private String text;
+        private Number number;
+        private com.fasterxml.jackson.databind.JsonNode tree;
+
+        void clear() {
+            token = null;
+            text = null;
+            number = null;
+            tree = null;
+        }
+
+        void take(JsonParser p) throws java.io.IOException {
+            token = p.currentToken();
+            if (token.isStructStart()) {
+                tree = p.readValueAsTree();
+            } else if (token.isNumeric()) {
+                number = p.getNumberValue();
+                text = p.getText();
+            } else {
+                text = p.getText();
+            }
+        }
+
+        void copy(JsonMember other) {
+            token = other.token;
+            text = other.text;
+            number = other.number;
+            tree = other.tree;
+        }
+
+        Object value(ValueParser parser) throws BadValue {
+            if (token == null || token == com.fasterxml.jackson.core.JsonToken.VALUE_NULL) {
+                return null;
+            }
+            if (tree != null) {
+                return parser.fromJson(tree);
+            }
+            return parser.fromJsonScalar(token, text, number);
+        }
     }
 
     private int indexOf(String field) {

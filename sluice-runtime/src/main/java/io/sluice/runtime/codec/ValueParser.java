@@ -21,6 +21,8 @@ public final class ValueParser implements Serializable {
     private transient DateTimeFormatter formatter;
     private transient ZoneId zoneId;
     private transient boolean patternHasZone;
+    private transient String[] seenText;
+    private transient long[] seenMillis;
 
     public ValueParser(FieldMapping m) {
         this.name = m.name();
@@ -85,6 +87,16 @@ public final class ValueParser implements Serializable {
             return v.toString();
         }
         if (v.isNumber()) {
+            // what the number's text would parse to, without printing and re-reading it
+            boolean integral = v.isInt() || v.isLong();
+            if (type == FieldType.DOUBLE && (v.isDouble() || integral)) {
+                double d = v.doubleValue();
+                if (Double.isFinite(d)) {
+                    return d;
+                }
+            } else if (type == FieldType.LONG && integral) {
+                return v.longValue();
+            }
             return fromNumber(v.numberValue(), v.asText());
         }
         if (v.isTextual()) {
@@ -104,6 +116,39 @@ public final class ValueParser implements Serializable {
         throw new BadValue(
                 name,
                 name + ": expected a single value, found " + v.getNodeType().name().toLowerCase());
+    }
+
+    /**
+     * A JSON scalar read from a token stream, checked exactly as {@link #fromJson} checks the same
+     * value as a node: {@code text} is the token's text, {@code number} its value when numeric.
+     */
+    public Object fromJsonScalar(
+            com.fasterxml.jackson.core.JsonToken token, String text, Number number)
+            throws BadValue {
+        if (type == FieldType.JSON) {
+            String kind = token.isNumeric() ? "number" : token.isBoolean() ? "boolean" : "string";
+            throw new BadValue(name, name + ": expected a JSON object, found " + kind);
+        }
+        if (token.isNumeric()) {
+            boolean integral = number instanceof Integer || number instanceof Long;
+            if (type == FieldType.DOUBLE && (number instanceof Double || integral)) {
+                double d = number.doubleValue();
+                if (Double.isFinite(d)) {
+                    return d;
+                }
+            } else if (type == FieldType.LONG && integral) {
+                return number.longValue();
+            }
+            return fromNumber(number, text);
+        }
+        if (token == com.fasterxml.jackson.core.JsonToken.VALUE_STRING
+                && type.isNumeric()
+                && type != FieldType.TIMESTAMP) {
+            throw new BadValue(
+                    name,
+                    name + ": expected a number, found the string \"" + abbreviate(text) + "\"");
+        }
+        return parse(text);
     }
 
     /** A JSON number for a numeric field, checked for range. */
@@ -183,12 +228,7 @@ public final class ValueParser implements Serializable {
                     patternHasZone = hasZone(pattern);
                 }
                 if (!patternHasZone) {
-                    // the common case, and without parseBest's exception per failed candidate
-                    return formatter
-                            .parse(t, LocalDateTime::from)
-                            .atZone(zoneId)
-                            .toInstant()
-                            .toEpochMilli();
+                    return local(t);
                 }
                 // an offset or zone in the text wins over the field's time zone
                 java.time.temporal.TemporalAccessor parsed =
@@ -220,6 +260,27 @@ public final class ValueParser implements Serializable {
         }
     }
 
+    /**
+     * A zone-less pattern's text in the field's zone. Event times repeat (trips starting in the
+     * same second, data rounded to the minute), so the last results are kept by text: a small
+     * direct-mapped cache, cheaper than the formatter for every row.
+     */
+    private long local(String t) {
+        if (seenText == null) {
+            seenText = new String[256];
+            seenMillis = new long[256];
+        }
+        int slot = t.hashCode() & 255;
+        if (t.equals(seenText[slot])) {
+            return seenMillis[slot];
+        }
+        long millis =
+                formatter.parse(t, LocalDateTime::from).atZone(zoneId).toInstant().toEpochMilli();
+        seenText[slot] = t;
+        seenMillis[slot] = millis;
+        return millis;
+    }
+
     /** Whether a DateTimeFormatter pattern has zone or offset letters outside quoted text. */
     static boolean hasZone(String pattern) {
         boolean quoted = false;
@@ -248,8 +309,41 @@ public final class ValueParser implements Serializable {
         return s.length() <= 40 ? s : s.substring(0, 37) + "...";
     }
 
-    /** ISO-8601 UTC, as outputs write timestamps. */
+    /** The latest day {@link #iso} printed, with its text up to the 'T'; shared by all threads. */
+    private static volatile Object[] isoDay = {Long.MIN_VALUE, ""};
+
+    /**
+     * ISO-8601 UTC, as outputs write timestamps: exactly {@code Instant.toString()} (seconds, and
+     * milliseconds when not zero), without its formatter for years 0 to 9999.
+     */
     public static String iso(long epochMillis) {
-        return Instant.ofEpochMilli(epochMillis).toString();
+        if (epochMillis < 0 || epochMillis > 253_402_300_799_999L) {
+            return Instant.ofEpochMilli(epochMillis).toString();
+        }
+        long day = epochMillis / 86_400_000L;
+        Object[] cached = isoDay;
+        String date;
+        if ((Long) cached[0] == day) {
+            date = (String) cached[1];
+        } else {
+            date = java.time.LocalDate.ofEpochDay(day) + "T";
+            isoDay = new Object[] {day, date};
+        }
+        int ms = (int) (epochMillis % 86_400_000L);
+        int sec = ms / 1000;
+        StringBuilder sb = new StringBuilder(24).append(date);
+        two(sb, sec / 3600).append(':');
+        two(sb, sec / 60 % 60).append(':');
+        two(sb, sec % 60);
+        int frac = ms % 1000;
+        if (frac != 0) {
+            sb.append('.').append((char) ('0' + frac / 100));
+            two(sb, frac % 100);
+        }
+        return sb.append('Z').toString();
+    }
+
+    private static StringBuilder two(StringBuilder sb, int v) {
+        return sb.append((char) ('0' + v / 10)).append((char) ('0' + v % 10));
     }
 }
