@@ -98,13 +98,13 @@ public final class RowDecoder implements Serializable {
      */
     public EventRow decode(
             byte[] raw, String origin, Long recordTimestamp, Consumer<EventRow> deadLetters) {
-        String text;
+        boolean jsonLine = "json".equals(format);
+        String text = null;
         try {
-            // the JDK's intrinsic decoding is fast but replaces bad bytes with U+FFFD; only a line
-            // showing that character (bad bytes, or a real U+FFFD) takes the strict decoder
-            text = new String(raw, StandardCharsets.UTF_8);
-            if (text.indexOf('\uFFFD') >= 0) {
+            if (!isAscii(raw)) {
                 text = utf8(raw);
+            } else if (!jsonLine) {
+                text = new String(raw, StandardCharsets.ISO_8859_1); // JSON reads the bytes
             }
         } catch (CharacterCodingException e) {
             deadLetters.accept(
@@ -117,14 +117,14 @@ public final class RowDecoder implements Serializable {
                             origin));
             return null;
         }
-        if (text.isBlank()) {
+        if (text != null ? text.isBlank() : isBlankAscii(raw)) {
             deadLetters.accept(
                     dead(Reason.EMPTY_LINE, "empty line", null, raw, sourcePosition, origin));
             return null;
         }
         Object[] values = new Object[parsers.length];
         try {
-            if ("json".equals(format)) {
+            if (jsonLine) {
                 if (!decodeJson(values, raw, origin, deadLetters)) {
                     return null;
                 }
@@ -163,6 +163,36 @@ public final class RowDecoder implements Serializable {
             return null;
         }
         return new EventRow(values, raw, origin, 0L);
+    }
+
+    private static final java.lang.invoke.VarHandle LONGS =
+            java.lang.invoke.MethodHandles.byteArrayViewVarHandle(
+                    long[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
+
+    /** No byte with the high bit set: eight bytes at a time. */
+    static boolean isAscii(byte[] raw) {
+        int i = 0;
+        for (; i + 8 <= raw.length; i += 8) {
+            if (((long) LONGS.get(raw, i) & 0x8080808080808080L) != 0) {
+                return false;
+            }
+        }
+        for (; i < raw.length; i++) {
+            if (raw[i] < 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** As {@code String.isBlank} on the ASCII text of {@code raw}. */
+    private static boolean isBlankAscii(byte[] raw) {
+        for (byte b : raw) {
+            if (!Character.isWhitespace(b)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Strict UTF-8: a malformed sequence is an error, not a replacement character. */

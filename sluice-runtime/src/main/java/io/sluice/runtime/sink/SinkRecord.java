@@ -5,11 +5,13 @@ import org.apache.flink.api.common.typeinfo.TypeInformation;
 
 /**
  * An encoded output record: optional key bytes, the JSON value, and the config version that
- * produced it (for sinks that carry it outside the value, e.g. Kafka headers). A Flink POJO, so it
- * is serialized without Kryo.
+ * produced it (for sinks that carry it outside the value, e.g. Kafka headers). Serialized by {@link
+ * SinkRecordSerializer}: no Kryo, no reflection.
  */
 public final class SinkRecord {
-    public static final TypeInformation<SinkRecord> TYPE = TypeInformation.of(SinkRecord.class);
+    public static final TypeInformation<SinkRecord> TYPE =
+            new io.sluice.runtime.route.SerializerTypeInfo<>(
+                    SinkRecord.class, SinkRecordSerializer.INSTANCE);
 
     public byte[] key;
     public byte[] value;
