@@ -21,8 +21,12 @@ public final class ValueParser implements Serializable {
     private transient DateTimeFormatter formatter;
     private transient ZoneId zoneId;
     private transient boolean patternHasZone;
-    private transient String[] seenText;
-    private transient long[] seenMillis;
+    private transient int secondsAt = -1;
+    private transient String anchorText;
+    private transient long anchorMillis;
+    private transient int anchorSeconds;
+    private transient long anchorFrom;
+    private transient long anchorUntil;
 
     public ValueParser(FieldMapping m) {
         this.name = m.name();
@@ -226,6 +230,7 @@ public final class ValueParser implements Serializable {
                     formatter = DateTimeFormatter.ofPattern(pattern, Locale.US);
                     zoneId = ZoneId.of(zone);
                     patternHasZone = hasZone(pattern);
+                    secondsAt = secondsPosition(pattern);
                 }
                 if (!patternHasZone) {
                     return local(t);
@@ -261,24 +266,81 @@ public final class ValueParser implements Serializable {
     }
 
     /**
-     * A zone-less pattern's text in the field's zone. Event times repeat (trips starting in the
-     * same second, data rounded to the minute), so the last results are kept by text: a small
-     * direct-mapped cache, cheaper than the formatter for every row.
+     * A zone-less pattern's text in the field's zone. Consecutive event times mostly fall in the
+     * same minute: a text that equals the last one the formatter parsed except in its seconds
+     * digits is that result plus the difference in seconds, as long as no offset change of the zone
+     * lies between them. Anything else goes to the formatter.
      */
     private long local(String t) {
-        if (seenText == null) {
-            seenText = new String[256];
-            seenMillis = new long[256];
-        }
-        int slot = t.hashCode() & 255;
-        if (t.equals(seenText[slot])) {
-            return seenMillis[slot];
+        if (anchorText != null && secondsAt >= 0 && t.length() == anchorText.length()) {
+            int s = seconds(t);
+            if (s >= 0
+                    && t.regionMatches(0, anchorText, 0, secondsAt)
+                    && t.regionMatches(
+                            secondsAt + 2, anchorText, secondsAt + 2, t.length() - secondsAt - 2)) {
+                long millis = anchorMillis + (s - anchorSeconds) * 1000L;
+                if (millis >= anchorFrom && millis < anchorUntil) {
+                    return millis;
+                }
+            }
         }
         long millis =
                 formatter.parse(t, LocalDateTime::from).atZone(zoneId).toInstant().toEpochMilli();
-        seenText[slot] = t;
-        seenMillis[slot] = millis;
+        anchor(t, millis);
         return millis;
+    }
+
+    /** The seconds (0 to 59) at the pattern's seconds position, or -1. */
+    private int seconds(String t) {
+        char a = t.charAt(secondsAt);
+        char b = t.charAt(secondsAt + 1);
+        if (a < '0' || a > '5' || b < '0' || b > '9') {
+            return -1;
+        }
+        return (a - '0') * 10 + (b - '0');
+    }
+
+    private void anchor(String t, long millis) {
+        if (secondsAt < 0 || t.length() < secondsAt + 2 || seconds(t) < 0) {
+            return;
+        }
+        java.time.zone.ZoneRules rules = zoneId.getRules();
+        Instant at = Instant.ofEpochMilli(millis);
+        java.time.zone.ZoneOffsetTransition before = rules.previousTransition(at.plusMillis(1));
+        java.time.zone.ZoneOffsetTransition after = rules.nextTransition(at);
+        anchorFrom = before == null ? Long.MIN_VALUE : before.toEpochSecond() * 1000;
+        anchorUntil = after == null ? Long.MAX_VALUE : after.toEpochSecond() * 1000;
+        anchorText = t;
+        anchorMillis = millis;
+        anchorSeconds = seconds(t);
+    }
+
+    /**
+     * Where the seconds ('ss') of a pattern sit in its text: only when every field before them is
+     * numeric with as many digits as letters (y, M, d, H, h, m) and no literal is quoted; else -1.
+     */
+    static int secondsPosition(String pattern) {
+        int at = pattern.indexOf("ss");
+        if (at < 0 || pattern.indexOf('\'') >= 0 || pattern.startsWith("s", at + 2)) {
+            return -1;
+        }
+        for (int i = 0; i < at; i++) {
+            char c = pattern.charAt(i);
+            if (Character.isLetter(c) && "yMdHhm".indexOf(c) < 0) {
+                return -1;
+            }
+        }
+        // MMM (month names) or a single M/d/H/h/m has a variable width
+        java.util.regex.Matcher m =
+                java.util.regex.Pattern.compile("([yMdHhm])\\1*").matcher(pattern.substring(0, at));
+        while (m.find()) {
+            int n = m.group().length();
+            char c = m.group().charAt(0);
+            if (c == 'y' ? n != 4 : n != 2) {
+                return -1;
+            }
+        }
+        return at;
     }
 
     /** Whether a DateTimeFormatter pattern has zone or offset letters outside quoted text. */

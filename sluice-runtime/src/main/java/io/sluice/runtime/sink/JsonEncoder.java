@@ -23,7 +23,11 @@ import org.apache.flink.api.common.functions.RichMapFunction;
  */
 public final class JsonEncoder extends RichMapFunction<EventRow, SinkRecord> {
     /** One generator writes every record of a task, so no separator between root values. */
-    private static final JsonFactory JSON = new JsonFactory().setRootValueSeparator(null);
+    private static final JsonFactory JSON =
+            JsonFactory.builder()
+                    .enable(com.fasterxml.jackson.core.StreamWriteFeature.USE_FAST_DOUBLE_WRITER)
+                    .build()
+                    .setRootValueSeparator(null);
 
     private final String[] names;
     private final FieldType[] types;
@@ -32,6 +36,7 @@ public final class JsonEncoder extends RichMapFunction<EventRow, SinkRecord> {
     private final boolean deadLetters;
     private transient ByteArrayBuilder buffer;
     private transient JsonGenerator generator;
+    private transient com.fasterxml.jackson.core.io.SerializedString[] fieldNames;
     private transient LongCounter records;
 
     private final int[] keyFields;
@@ -103,12 +108,16 @@ public final class JsonEncoder extends RichMapFunction<EventRow, SinkRecord> {
         if (generator == null) {
             buffer = new ByteArrayBuilder(512);
             generator = JSON.createGenerator(buffer, JsonEncoding.UTF8);
+            fieldNames = new com.fasterxml.jackson.core.io.SerializedString[names.length];
+            for (int i = 0; i < names.length; i++) {
+                fieldNames[i] = new com.fasterxml.jackson.core.io.SerializedString(names[i]);
+            }
         }
         JsonGenerator g = generator;
         try {
             g.writeStartObject();
             for (int i = 0; i < names.length; i++) {
-                g.writeFieldName(names[i]);
+                g.writeFieldName(fieldNames[i]); // encoded once, not per record
                 Object v = row.get(i);
                 if (v == null) {
                     g.writeNull();
