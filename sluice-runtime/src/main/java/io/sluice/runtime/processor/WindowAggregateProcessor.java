@@ -46,14 +46,12 @@ public final class WindowAggregateProcessor implements ProcessorFactory, RoutePr
                             "type",
                             OptionType.oneOf("tumbling", "sliding", "session"),
                             "window kind")
-                    .optional("size", OptionType.DURATION, null, "window length (not for session)")
+                    .required(
+                            "size",
+                            OptionType.DURATION,
+                            "window length; for a session, the gap without rows that ends it")
                     .optional(
                             "slide", OptionType.DURATION, null, "how often a sliding window starts")
-                    .optional(
-                            "gap",
-                            OptionType.DURATION,
-                            null,
-                            "a session ends after this long without rows (session only)")
                     .build();
 
     /** Live routes keep windows per version and do not merge sessions: no session type there. */
@@ -186,41 +184,14 @@ public final class WindowAggregateProcessor implements ProcessorFactory, RoutePr
         return new RowSchema(out);
     }
 
-    /** Size and slide for tumbling and sliding windows, a gap for sessions; nothing else. */
+    /** Size and slide for sliding windows; only a size (for sessions: the gap) otherwise. */
     static void checkWindow(Options w, Problems problems) {
         String type = w.string("type");
-        if (type == null) {
-            return;
-        }
         Duration size = w.duration("size");
+        if (type == null || size == null) {
+            return;
+        }
         Duration slide = w.duration("slide");
-        Duration gap = w.duration("gap");
-        if (type.equals("session")) {
-            if (gap == null) {
-                problems.add(w.pos(), w.path("gap"), "a session window needs 'gap' (e.g. 30m)");
-            } else if (gap.isZero() || gap.isNegative()) {
-                problems.add(w.pos("gap"), w.path("gap"), "the gap must be positive");
-            }
-            for (String other : List.of("size", "slide")) {
-                if (w.get(other) != null) {
-                    problems.add(
-                            w.pos(other),
-                            w.path(other),
-                            "a session window has no " + other + "; it lasts until a gap of 'gap'");
-                }
-            }
-            return;
-        }
-        if (gap != null) {
-            problems.add(
-                    w.pos("gap"),
-                    w.path("gap"),
-                    "only a session window has a gap; use type: session");
-        }
-        if (size == null) {
-            problems.add(w.pos(), w.path("size"), "a " + type + " window needs 'size' (e.g. 1h)");
-            return;
-        }
         if (size.isZero() || size.isNegative()) {
             problems.add(w.pos("size"), w.path("size"), "the window size must be positive");
         }
@@ -237,7 +208,10 @@ public final class WindowAggregateProcessor implements ProcessorFactory, RoutePr
             problems.add(
                     w.pos("slide"),
                     w.path("slide"),
-                    "a tumbling window has no slide; use type: sliding");
+                    type.equals("session")
+                            ? "a session window has no slide: it lasts until 'size' passes"
+                                    + " without rows"
+                            : "a tumbling window has no slide; use type: sliding");
         }
     }
 
@@ -286,7 +260,7 @@ public final class WindowAggregateProcessor implements ProcessorFactory, RoutePr
         SingleOutputStreamOperator<EventRow> results;
         if ("session".equals(w.string("type"))) {
             results =
-                    keyed.window(EventTimeSessionWindows.withGap(w.duration("gap")))
+                    keyed.window(EventTimeSessionWindows.withGap(w.duration("size")))
                             .allowedLateness(lateness)
                             .sideOutputLateData(lateTag)
                             .aggregate(

@@ -67,8 +67,7 @@ class TimestampPatternTest {
         int at = pattern.indexOf("ss");
         if (at >= 0 && pattern.indexOf('\'') < 0 && !pattern.startsWith("M/")) {
             String bad = last.substring(0, at) + "61" + last.substring(at + 2);
-            assertThat(catchThrowable(() -> parser.parse(bad)))
-                    .isInstanceOf(BadValue.class);
+            assertThat(catchThrowable(() -> parser.parse(bad))).isInstanceOf(BadValue.class);
         }
     }
 }

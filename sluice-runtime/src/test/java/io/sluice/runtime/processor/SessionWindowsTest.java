@@ -29,7 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  * [first row, last row + gap), checked against sessions cut by hand from the sorted rows.
  */
 class SessionWindowsTest {
-    static final String SESSION = "{type: session, gap: 10m}";
+    static final String SESSION = "{type: session, size: 10m}";
 
     @TempDir Path tmp;
 
@@ -106,14 +106,17 @@ class SessionWindowsTest {
     }
 
     @Test
-    void aSessionNeedsAGapAndNothingElse() {
+    void aSessionHasNoSlide() {
         SpecException e =
                 catchThrowableOfType(
                         SpecException.class,
-                        () -> Specs.load(spec("{type: session, size: 1h}", "0s", "")));
+                        () -> Specs.load(spec("{type: session, size: 10m, slide: 5m}", "0s", "")));
         assertThat(e.problems().stream().map(Problem::toString))
-                .anySatisfy(p -> assertThat(p).contains("window.gap: a session window needs 'gap'"))
                 .anySatisfy(
-                        p -> assertThat(p).contains("window.size: a session window has no size"));
+                        p ->
+                                assertThat(p)
+                                        .contains(
+                                                "window.slide: a session window has no slide: it"
+                                                        + " lasts until 'size' passes without rows"));
     }
 }
