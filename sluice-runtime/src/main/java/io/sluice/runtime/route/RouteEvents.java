@@ -25,6 +25,13 @@ import org.apache.flink.util.OutputTag;
  * table matched it. Events no route takes go to the unrouted output; a broken envelope, or a
  * payload field a route cannot read, goes to dead letters.
  *
+ * <p>Composed with {@link RouteRunner.Settings}, it also runs every route whose logic at that
+ * version is {@linkplain RouteLogic#stateless() stateless} right here, on the matched event: its
+ * results go to the route's outputs (side outputs of this operator), with the same dead letters,
+ * circuit breaker (per task of this stage), counters and stamps as the keyed stage would give them.
+ * Only events of stateful routes are forked to the keyed stage, so a stateless route costs no
+ * shuffle.
+ *
  * <p>The table in force is loaded from the store when the task opens (or taken from restored
  * broadcast state), so no event meets an empty config and the input is never blocked; it then
  * follows the control stream. State: the broadcast state of recent versions, never cleared but
@@ -44,8 +51,10 @@ public final class RouteEvents
     private final OutputTag<EventRow> unroutedTag;
     private final String step;
     private final String position;
+    private final RouteRunner.Settings runHere;
 
     private transient RouteTables tables;
+    private transient RouteRunner runner;
     private transient boolean restoredChecked;
     private transient ObjectMapper json;
     private transient int typeIndex;
@@ -62,6 +71,22 @@ public final class RouteEvents
             OutputTag<EventRow> unroutedTag,
             String step,
             String position) {
+        this(catalog, store, keep, unroutedTag, step, position, null);
+    }
+
+    /**
+     * @param runHere how to run stateless routes in this stage (their outputs, breaker, stamps), or
+     *     null to fork every matched event to the keyed stage
+     */
+    public RouteEvents(
+            RouteCatalog catalog,
+            StoreVersions store,
+            int keep,
+            OutputTag<EventRow> unroutedTag,
+            String step,
+            String position,
+            RouteRunner.Settings runHere) {
+        this.runHere = runHere;
         this.catalog = catalog;
         this.store = store;
         this.keep = keep;
@@ -81,6 +106,9 @@ public final class RouteEvents
         routed = getRuntimeContext().getLongCounter(Counters.ROUTED);
         unrouted = getRuntimeContext().getLongCounter(Counters.UNROUTED);
         routeDead = getRuntimeContext().getLongCounter(Counters.ROUTE_DEAD_LETTERS);
+        if (runHere != null) {
+            runner = new RouteRunner(runHere, tables, null, getRuntimeContext());
+        }
         getRuntimeContext()
                 .getMetricGroup()
                 .gauge(
@@ -151,7 +179,19 @@ public final class RouteEvents
                 }
             }
             routed.add(1);
-            out.collect(new RoutedEvent(r.id(), version, key(r, routeRow), routeRow));
+            if (runner != null && table.logic(r).stateless()) {
+                runner.run(
+                        table,
+                        r,
+                        routeRow,
+                        ctx.timestamp(),
+                        ctx::output,
+                        ctx.currentWatermark(),
+                        null,
+                        ctx::currentProcessingTime);
+            } else {
+                out.collect(new RoutedEvent(r.id(), version, key(r, routeRow), routeRow));
+            }
         }
     }
 
