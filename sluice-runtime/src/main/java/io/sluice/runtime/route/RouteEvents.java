@@ -1,8 +1,11 @@
 package io.sluice.runtime.route;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sluice.runtime.codec.BadValue;
+import io.sluice.runtime.codec.CompactJson;
 import io.sluice.runtime.codec.ValueParser;
 import io.sluice.runtime.row.DeadLetters;
 import io.sluice.runtime.row.DeadLetters.Reason;
@@ -57,6 +60,8 @@ public final class RouteEvents
     private transient RouteRunner runner;
     private transient boolean restoredChecked;
     private transient ObjectMapper json;
+    private transient CompactJson compact;
+    private transient com.fasterxml.jackson.core.JsonFactory fastJson;
     private transient int typeIndex;
     private transient int tenantIndex;
     private transient int payloadIndex;
@@ -100,6 +105,8 @@ public final class RouteEvents
         tables = new RouteTables(catalog, store, keep, step + ".");
         tables.bootstrap();
         json = new ObjectMapper();
+        compact = new CompactJson();
+        fastJson = CompactJson.factory();
         typeIndex = catalog.input().indexOf(catalog.eventTypeField());
         tenantIndex = catalog.input().indexOf(catalog.tenantField());
         payloadIndex = catalog.input().indexOf(catalog.payloadField());
@@ -155,7 +162,7 @@ public final class RouteEvents
             ValueParser[] parsers = table.parsers(r.id());
             EventRow routeRow = row.widen(r.input().size());
             routeRow.configVersion(version);
-            if (parsers.length > 0) {
+            if (parsers.length > 0 && !readFieldsFast(r, parsers, row, routeRow)) {
                 if (!payloadRead) {
                     payload = payload(row);
                     payloadRead = true;
@@ -192,6 +199,47 @@ public final class RouteEvents
             } else {
                 out.collect(new RoutedEvent(r.id(), version, key(r, routeRow), routeRow));
             }
+        }
+    }
+
+    /**
+     * Reads the route's fields in one pass over the payload text, without a tree; false when the
+     * payload or a field is anything but plain (missing, not an object, malformed, a value the
+     * field rejects), so that the tree path reads it or says what is wrong with it.
+     */
+    private boolean readFieldsFast(
+            RouteSpec r, ValueParser[] parsers, EventRow row, EventRow routeRow) {
+        Object text = payloadIndex < 0 ? null : row.get(payloadIndex);
+        if (!(text instanceof String payload)) {
+            return false;
+        }
+        int base = catalog.input().size();
+        List<RouteSpec.PayloadField> fields = r.fields();
+        try (JsonParser p = fastJson.createParser(payload)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                return false;
+            }
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String name = p.currentName();
+                p.nextToken();
+                boolean read = false;
+                for (int i = 0; i < parsers.length; i++) {
+                    if (fields.get(i).column().equals(name)) {
+                        Object v = parsers[i].fromToken(p, compact);
+                        if (v == ValueParser.UNSURE) {
+                            return false;
+                        }
+                        routeRow.set(base + i, v);
+                        read = true;
+                    }
+                }
+                if (!read) {
+                    p.skipChildren();
+                }
+            }
+            return p.currentToken() == JsonToken.END_OBJECT;
+        } catch (IOException | RuntimeException e) {
+            return false;
         }
     }
 
