@@ -269,7 +269,9 @@ public final class RowDecoder implements Serializable {
      */
     private Object[] decodeJsonFast(byte[] raw) {
         if (fastJson == null) {
-            fastJson = CompactJson.factory().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+            // repeated keys are found by this path itself (CompactJson.Keys), cheaper than the
+            // parser's STRICT_DUPLICATE_DETECTION; a line with one goes to the tree path
+            fastJson = CompactJson.factory();
             compact = new CompactJson();
             java.util.Set<String> seen = new java.util.HashSet<>();
             columnsDistinct = true;
@@ -285,11 +287,13 @@ public final class RowDecoder implements Serializable {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 return null;
             }
+            CompactJson.Keys keys = new CompactJson.Keys();
             while (p.nextToken() == JsonToken.FIELD_NAME) {
+                keys.add(p.currentName());
                 int i = columnOf(p.currentName());
                 p.nextToken();
                 if (i < 0) {
-                    p.skipChildren();
+                    CompactJson.skip(p);
                     continue;
                 }
                 Object v = parsers[i].fromToken(p, compact);

@@ -56,7 +56,9 @@ class FastJsonTest {
                     "{}",
                     "[]",
                     "{\"a\":1,\"b\":[1,2.50,-0.0,1e3,\"x\",null,true,{\"c\":{}}],\"d\":\"\\u2028\"}",
-                    "[{\"k\":123456789012345678901234567890},1.0E10]");
+                    "[{\"k\":123456789012345678901234567890},1.0E10]",
+                    "{\"\\u0000\\u001f\\u007f\\b\\f\\r\\/\":\"\\ud800 \\u00ff \\u2028\\u2029 \u4e2d\"}",
+                    "[1e400,-1e400,4.9e-324,1.7976931348623157E308,-2147483649,2147483647]");
 
     static ValueParser parser(FieldType type) {
         return new ValueParser(
@@ -140,6 +142,43 @@ class FastJsonTest {
                                     .toInstant()
                                     .toEpochMilli());
             assertThat(row.get(4)).isEqualTo(tree.get("payload").toString());
+        }
+    }
+
+    @Test
+    void repeatedKeysAnywhereAreLeftToTheTreePath() throws Exception {
+        CompactJson compact = new CompactJson();
+        for (String v :
+                List.of(
+                        "{\"a\":1,\"a\":2}",
+                        "{\"a\":{\"b\":1,\"c\":2,\"b\":3}}",
+                        "[{\"k1\":1,\"k2\":2,\"k3\":3,\"k4\":4,\"k5\":5,\"k6\":6,\"k7\":7,"
+                                + "\"k8\":8,\"k9\":9,\"k1\":10}]")) {
+            try (JsonParser jp = CompactJson.factory().createParser(v)) {
+                jp.nextToken();
+                org.assertj.core.api.Assertions.assertThatThrownBy(() -> compact.copy(jp))
+                        .isInstanceOf(CompactJson.DuplicateKey.class);
+            }
+        }
+        io.sluice.spec.model.Spec spec =
+                io.sluice.runtime.testutil.Specs.load(io.sluice.runtime.testutil.Specs.ROUTED);
+        RowDecoder decoder = new RowDecoder(spec.source("events"), null);
+        for (String line :
+                List.of(
+                        "{\"event_id\":\"e\",\"event_type\":\"t\",\"event_time\":0,"
+                                + "\"payload\":{\"a\":{\"b\":1,\"b\":2}}}",
+                        "{\"event_id\":\"e\",\"event_type\":\"t\",\"event_time\":0,"
+                                + "\"payload\":{},\"other\":[{\"x\":1,\"x\":1}]}")) {
+            List<EventRow> dead = new ArrayList<>();
+            assertThat(decoder.decode(line.getBytes(StandardCharsets.UTF_8), "o", dead::add))
+                    .isNull();
+            assertThat(dead)
+                    .singleElement()
+                    .satisfies(
+                            d -> {
+                                assertThat(d.get(0)).isEqualTo("malformed-json");
+                                assertThat((String) d.get(1)).contains("Duplicate field");
+                            });
         }
     }
 }
