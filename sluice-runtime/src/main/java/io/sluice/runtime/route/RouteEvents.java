@@ -186,7 +186,7 @@ public final class RouteEvents
                 }
             }
             routed.add(1);
-            if (runner != null && table.logic(r).stateless()) {
+            if (runner != null && runsHere(table, r)) {
                 runner.run(
                         table,
                         r,
@@ -199,6 +199,19 @@ public final class RouteEvents
             } else {
                 out.collect(new RoutedEvent(r.id(), version, key(r, routeRow), routeRow));
             }
+        }
+    }
+
+    /**
+     * Whether the route's logic at this version is stateless, so this stage runs it. A logic that
+     * cannot even be built is left to the keyed stage, which turns that into the route's dead
+     * letters and breaker as it always did.
+     */
+    private static boolean runsHere(RouteTables.Compiled table, RouteSpec r) {
+        try {
+            return table.logic(r).stateless();
+        } catch (RuntimeException e) {
+            return false;
         }
     }
 
