@@ -1,13 +1,16 @@
 package io.sluice.runtime.codec;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sluice.runtime.row.DeadLetters;
 import io.sluice.runtime.row.DeadLetters.Reason;
 import io.sluice.runtime.row.EventRow;
 import io.sluice.spec.model.Spec.FieldMapping;
 import io.sluice.spec.model.Spec.SourceSpec;
+import java.io.IOException;
 import java.io.Serializable;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -40,6 +43,9 @@ public final class RowDecoder implements Serializable {
     private transient ObjectMapper json;
     private transient java.util.Map<String, int[]> memberFields;
     private transient JsonMember[] members;
+    private transient JsonFactory fastJson;
+    private transient CompactJson compact;
+    private transient boolean columnsDistinct;
 
     /**
      * @param header the CSV header's column names (null for JSON)
@@ -99,6 +105,10 @@ public final class RowDecoder implements Serializable {
     public EventRow decode(
             byte[] raw, String origin, Long recordTimestamp, Consumer<EventRow> deadLetters) {
         boolean jsonLine = "json".equals(format);
+        Object[] fast = jsonLine ? decodeJsonFast(raw) : null;
+        if (fast != null) {
+            return complete(fast, raw, origin, recordTimestamp, deadLetters);
+        }
         String text = null;
         try {
             if (!isAscii(raw)) {
@@ -143,6 +153,16 @@ public final class RowDecoder implements Serializable {
                             origin));
             return null;
         }
+        return complete(values, raw, origin, recordTimestamp, deadLetters);
+    }
+
+    /** Fills fields taken from the record; an event without its event time is a dead letter. */
+    private EventRow complete(
+            Object[] values,
+            byte[] raw,
+            String origin,
+            Long recordTimestamp,
+            Consumer<EventRow> deadLetters) {
         for (int i = 0; i < fromRecord.length; i++) {
             if (fromRecord[i]) {
                 // Kafka marks a record without a timestamp with -1
@@ -358,6 +378,91 @@ public final class RowDecoder implements Serializable {
             }
             return parser.fromJsonScalar(token, text, number);
         }
+    }
+
+    /**
+     * The values of a JSON line read in one pass over its bytes, without a tree; null when the line
+     * is anything but a well-formed object whose mapped members all read plainly, so that {@link
+     * #decodeJson} (the reference) decodes it or says what is wrong with it.
+     */
+    private Object[] decodeJsonFast(byte[] raw) {
+        if (fastJson == null) {
+            // repeated keys are found by this path itself (CompactJson.Keys), cheaper than the
+            // parser's STRICT_DUPLICATE_DETECTION; a line with one goes to the tree path
+            fastJson = CompactJson.factory();
+            compact = new CompactJson();
+            java.util.Set<String> seen = new java.util.HashSet<>();
+            columnsDistinct = true;
+            for (int i = 0; i < columns.length; i++) {
+                columnsDistinct &= fromRecord[i] || seen.add(columns[i]);
+            }
+        }
+        if (!columnsDistinct || !isUtf8(raw)) {
+            return null;
+        }
+        Object[] values = new Object[parsers.length];
+        try (JsonParser p = fastJson.createParser(raw)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                return null;
+            }
+            CompactJson.Keys keys = new CompactJson.Keys();
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                keys.add(p.currentName());
+                int i = columnOf(p.currentName());
+                p.nextToken();
+                if (i < 0) {
+                    CompactJson.skip(p);
+                    continue;
+                }
+                Object v = parsers[i].fromToken(p, compact);
+                if (v == ValueParser.UNSURE) {
+                    return null;
+                }
+                values[i] = v;
+            }
+            return p.currentToken() == JsonToken.END_OBJECT && p.nextToken() == null
+                    ? values
+                    : null;
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    /** The field mapped to JSON member {@code name}, or -1. */
+    private int columnOf(String name) {
+        for (int i = 0; i < columns.length; i++) {
+            if (!fromRecord[i] && columns[i].equals(name)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** Whether the line is UTF-8 without a byte order mark (the tree path judges those). */
+    private boolean isUtf8(byte[] raw) {
+        if (raw.length >= 3 && raw[0] == (byte) 0xEF && raw[1] == (byte) 0xBB) {
+            return false;
+        }
+        if (isAscii(raw)) {
+            return true;
+        }
+        try {
+            utf8().decode(ByteBuffer.wrap(raw));
+            return true;
+        } catch (CharacterCodingException e) {
+            return false;
+        }
+    }
+
+    private CharsetDecoder utf8() {
+        if (utf8 == null) {
+            utf8 =
+                    StandardCharsets.UTF_8
+                            .newDecoder()
+                            .onMalformedInput(CodingErrorAction.REPORT)
+                            .onUnmappableCharacter(CodingErrorAction.REPORT);
+        }
+        return utf8;
     }
 
     private int indexOf(String field) {

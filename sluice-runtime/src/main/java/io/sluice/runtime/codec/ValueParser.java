@@ -1,7 +1,10 @@
 package io.sluice.runtime.codec;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import io.sluice.spec.model.FieldType;
 import io.sluice.spec.model.Spec.FieldMapping;
+import java.io.IOException;
 import java.io.Serializable;
 import java.time.Instant;
 import java.time.LocalDateTime;
@@ -185,13 +188,53 @@ public final class ValueParser implements Serializable {
         return node.toString();
     }
 
-    private static final java.util.regex.Pattern INTEGER =
-            java.util.regex.Pattern.compile("[+-]?\\d+");
-    private static final java.util.regex.Pattern DECIMAL =
-            java.util.regex.Pattern.compile("[+-]?(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?");
+    /** Whether {@code t} is {@code [+-]?[0-9]+}. */
+    static boolean isInteger(String t) {
+        int i = t.isEmpty() || (t.charAt(0) != '+' && t.charAt(0) != '-') ? 0 : 1;
+        return digits(t, i) == t.length() && t.length() > i;
+    }
+
+    /** Whether {@code t} is {@code [+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?}. */
+    static boolean isDecimal(String t) {
+        int n = t.length();
+        int i = n > 0 && (t.charAt(0) == '+' || t.charAt(0) == '-') ? 1 : 0;
+        int intEnd = digits(t, i);
+        boolean intDigits = intEnd > i;
+        i = intEnd;
+        if (i < n && t.charAt(i) == '.') {
+            int fracEnd = digits(t, i + 1);
+            if (!intDigits && fracEnd == i + 1) {
+                return false;
+            }
+            i = fracEnd;
+        } else if (!intDigits) {
+            return false;
+        }
+        if (i < n && (t.charAt(i) == 'e' || t.charAt(i) == 'E')) {
+            i++;
+            if (i < n && (t.charAt(i) == '+' || t.charAt(i) == '-')) {
+                i++;
+            }
+            int expEnd = digits(t, i);
+            if (expEnd == i) {
+                return false;
+            }
+            i = expEnd;
+        }
+        return i == n;
+    }
+
+    /** The index after the run of ASCII digits starting at {@code from}. */
+    private static int digits(String t, int from) {
+        int i = from;
+        while (i < t.length() && t.charAt(i) >= '0' && t.charAt(i) <= '9') {
+            i++;
+        }
+        return i;
+    }
 
     private Long parseLong(String t) throws BadValue {
-        if (!INTEGER.matcher(t).matches()) {
+        if (!isInteger(t)) {
             throw new BadValue(name, name + ": '" + abbreviate(t) + "' is not a whole number");
         }
         try {
@@ -206,7 +249,7 @@ public final class ValueParser implements Serializable {
      * Decimal notation only: Java also reads "1d", "0x1p3", "NaN" and "Infinity", data does not.
      */
     private Double parseDouble(String t) throws BadValue {
-        if (!DECIMAL.matcher(t).matches()) {
+        if (!isDecimal(t)) {
             String lower = t.toLowerCase(Locale.ROOT);
             if (lower.equals("nan") || lower.matches("[+-]?inf(inity)?")) {
                 throw new BadValue(name, name + ": '" + t + "' is not a finite number");
@@ -246,6 +289,10 @@ public final class ValueParser implements Serializable {
                     return local.atZone(zoneId).toInstant().toEpochMilli();
                 }
                 return Instant.from(parsed).toEpochMilli();
+            }
+            long fast = IsoTimes.parse(t, zoneId);
+            if (fast != IsoTimes.NOT_PARSED) {
+                return fast;
             }
             if (t.endsWith("Z") || t.matches(".*[+-]\\d\\d:\\d\\d$")) {
                 return java.time.OffsetDateTime.parse(t).toInstant().toEpochMilli();
@@ -371,41 +418,63 @@ public final class ValueParser implements Serializable {
         return s.length() <= 40 ? s : s.substring(0, 37) + "...";
     }
 
-    /** The latest day {@link #iso} printed, with its text up to the 'T'; shared by all threads. */
-    private static volatile Object[] isoDay = {Long.MIN_VALUE, ""};
-
     /**
      * ISO-8601 UTC, as outputs write timestamps: exactly {@code Instant.toString()} (seconds, and
      * milliseconds when not zero), without its formatter for years 0 to 9999.
      */
     public static String iso(long epochMillis) {
-        if (epochMillis < 0 || epochMillis > 253_402_300_799_999L) {
-            return Instant.ofEpochMilli(epochMillis).toString();
-        }
-        long day = epochMillis / 86_400_000L;
-        Object[] cached = isoDay;
-        String date;
-        if ((Long) cached[0] == day) {
-            date = (String) cached[1];
-        } else {
-            date = java.time.LocalDate.ofEpochDay(day) + "T";
-            isoDay = new Object[] {day, date};
-        }
-        int ms = (int) (epochMillis % 86_400_000L);
-        int sec = ms / 1000;
-        StringBuilder sb = new StringBuilder(24).append(date);
-        two(sb, sec / 3600).append(':');
-        two(sb, sec / 60 % 60).append(':');
-        two(sb, sec % 60);
-        int frac = ms % 1000;
-        if (frac != 0) {
-            sb.append('.').append((char) ('0' + frac / 100));
-            two(sb, frac % 100);
-        }
-        return sb.append('Z').toString();
+        String fast = IsoTimes.format(epochMillis);
+        return fast != null ? fast : Instant.ofEpochMilli(epochMillis).toString();
     }
 
-    private static StringBuilder two(StringBuilder sb, int v) {
-        return sb.append((char) ('0' + v / 10)).append((char) ('0' + v % 10));
+    /** What {@link #fromToken} returns when only {@link #fromJson} can tell the value. */
+    public static final Object UNSURE = new Object();
+
+    /**
+     * The value of the parser's current token, exactly as {@link #fromJson} returns it for the same
+     * JSON value read as a tree, for the values data usually holds; {@link #UNSURE} for anything
+     * else (a value {@code fromJson} rejects, or an unusual one), which the caller then reads as a
+     * tree. An object or array for a {@code json} field is copied by {@code compact} and consumed.
+     */
+    public Object fromToken(JsonParser p, CompactJson compact) throws IOException {
+        JsonToken t = p.currentToken();
+        if (t == JsonToken.VALUE_NULL) {
+            return null;
+        }
+        if (type == FieldType.JSON) {
+            return t == JsonToken.START_OBJECT || t == JsonToken.START_ARRAY
+                    ? compact.copy(p)
+                    : UNSURE;
+        }
+        try {
+            switch (t) {
+                case VALUE_STRING:
+                    return type == FieldType.STRING
+                                    || type == FieldType.TIMESTAMP
+                                    || type == FieldType.BOOLEAN
+                            ? parse(p.getText())
+                            : UNSURE;
+                case VALUE_NUMBER_INT:
+                    if (type == FieldType.LONG
+                            && p.getNumberType() != JsonParser.NumberType.BIG_INTEGER) {
+                        return p.getLongValue();
+                    }
+                    return fromNumber(null, p.getNumberValue().toString());
+                case VALUE_NUMBER_FLOAT:
+                    double d = p.getDoubleValue();
+                    if (type == FieldType.DOUBLE) {
+                        return Double.isFinite(d) ? d : UNSURE;
+                    }
+                    // as a tree holds it: a double, written back as Java writes doubles
+                    return fromNumber(null, Double.toString(d));
+                case VALUE_TRUE:
+                case VALUE_FALSE:
+                    return parse(p.getText());
+                default:
+                    return UNSURE;
+            }
+        } catch (BadValue e) {
+            return UNSURE;
+        }
     }
 }

@@ -7,6 +7,7 @@ import io.sluice.runtime.processor.StepResult;
 import io.sluice.runtime.route.ConfigUpdate;
 import io.sluice.runtime.route.ControlSource;
 import io.sluice.runtime.route.RouteEvents;
+import io.sluice.runtime.route.RouteRunner;
 import io.sluice.runtime.route.RoutedEvent;
 import io.sluice.runtime.route.RoutedEventSerializer;
 import io.sluice.runtime.route.RunRoutes;
@@ -245,8 +246,17 @@ public final class JobComposer {
     }
 
     /**
-     * Live routing: the control stream broadcast to both stages; stage 1 forks events per route;
-     * stage 2, keyed by (route, key), runs each route's processor; results go to routes' outputs.
+     * Live routing: the control stream broadcast to both stages; stage 1 matches events to routes
+     * and runs the stateless ones itself; it forks events of stateful routes to stage 2, keyed by
+     * (route, key), which runs their processors; results of both go to the routes' outputs.
+     *
+     * <pre>
+     * Config store ---> control (parallelism 1) ---broadcast---+--------------------+
+     *                                                          v                    v
+     * Rows ---> Route (stage 1: match, fork, run stateless routes) ---keyBy---> Run routes (stage 2)
+     *             |  side outputs: results, dead letters, unrouted                   |
+     *             +---> outputs' sinks <----------------- side outputs: results -----+
+     * </pre>
      */
     private void composeRoutes(
             Spec spec,
@@ -274,7 +284,28 @@ public final class JobComposer {
                         .uid(p.id() + ".control")
                         .broadcast(RouteEvents.VERSIONS);
 
-        // Rows ---> Route (stage 1): fork per matching route, stamped with the version
+        Map<String, OutputTag<SinkRecord>> tags = new LinkedHashMap<>();
+        Map<String, List<String>> keys = new LinkedHashMap<>();
+        List<String> outs = new ArrayList<>(r.outputs());
+        if (r.alerts() != null && !outs.contains(r.alerts())) {
+            outs.add(r.alerts());
+        }
+        for (String o : outs) {
+            tags.put(o, new OutputTag<>(p.id() + ".routes." + o, SinkRecord.TYPE));
+            keys.put(o, connectors.keyFields(spec.sink(o)));
+        }
+        RouteRunner.Settings running =
+                new RouteRunner.Settings(
+                        spec.hash(),
+                        p.id() + ".routes",
+                        tags,
+                        keys,
+                        r.alerts(),
+                        r.breakerFailures(),
+                        r.breakerWindow());
+
+        // Rows ---> Route (stage 1): fork per matching route, stamped with the version; stateless
+        // routes run here, so their events skip the keyBy
         OutputTag<EventRow> unroutedTag =
                 new OutputTag<>(p.id() + ".unrouted", new EventRowTypeInfo(schema));
         SingleOutputStreamOperator<RoutedEvent> routed =
@@ -286,7 +317,8 @@ public final class JobComposer {
                                         r.keepVersions(),
                                         unroutedTag,
                                         p.id() + ".routes",
-                                        r.pos().fileLine()),
+                                        r.pos().fileLine(),
+                                        running),
                                 RoutedEventSerializer.TYPE)
                         .uid(p.id() + ".route")
                         .name(p.id() + " route (match and fork)");
@@ -300,17 +332,7 @@ public final class JobComposer {
                         schema,
                         p.id() + ".unrouted"));
 
-        // Route ---> keyBy(route, key) ---> Run routes (stage 2) ---> outputs
-        Map<String, OutputTag<SinkRecord>> tags = new LinkedHashMap<>();
-        Map<String, List<String>> keys = new LinkedHashMap<>();
-        List<String> outs = new ArrayList<>(r.outputs());
-        if (r.alerts() != null && !outs.contains(r.alerts())) {
-            outs.add(r.alerts());
-        }
-        for (String o : outs) {
-            tags.put(o, new OutputTag<>(p.id() + ".routes." + o, SinkRecord.TYPE));
-            keys.put(o, connectors.keyFields(spec.sink(o)));
-        }
+        // Route ---> keyBy(route, key) ---> Run routes (stage 2): the stateful routes
         SingleOutputStreamOperator<SinkRecord> results =
                 routed.keyBy(RoutedEvent::key, Types.STRING)
                         .connect(control)
@@ -331,9 +353,12 @@ public final class JobComposer {
                         .uid(p.id() + ".routes")
                         .name(p.id() + " routes (keyed)");
         deadLetters.add(results.getSideOutput(DeadLetters.TAG));
+        // Route, Run routes ---> outputs: each output takes the results of both stages
         for (Map.Entry<String, OutputTag<SinkRecord>> t : tags.entrySet()) {
-            bySink.computeIfAbsent(t.getKey(), k -> new ArrayList<>())
-                    .add(results.getSideOutput(t.getValue()));
+            List<DataStream<SinkRecord>> to =
+                    bySink.computeIfAbsent(t.getKey(), k -> new ArrayList<>());
+            to.add(routed.getSideOutput(t.getValue()));
+            to.add(results.getSideOutput(t.getValue()));
         }
     }
 

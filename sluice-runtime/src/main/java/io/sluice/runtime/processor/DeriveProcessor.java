@@ -130,7 +130,8 @@ public final class DeriveProcessor implements ProcessorFactory, RouteProcessor {
                         derivations(route.params(), route.input(), route.result()),
                         route.result().size(),
                         step);
-        return (row, ts, scope) -> f.apply(row, RouteLogics.out(scope));
+        RouteLogic.Stateless logic = (row, ts, scope) -> f.apply(row, RouteLogics.out(scope));
+        return logic;
     }
 
     private static List<Derivation> derivations(Options o, RowSchema input, RowSchema result) {

@@ -48,6 +48,7 @@ public final class EmitProcessor implements ProcessorFactory, RouteProcessor {
 
     @Override
     public RouteLogic logic(RouteSpec route, String step) {
-        return (row, ts, scope) -> scope.emit(row);
+        RouteLogic.Stateless logic = (row, ts, scope) -> scope.emit(row);
+        return logic;
     }
 }

@@ -91,7 +91,8 @@ public final class FilterProcessor implements ProcessorFactory, RouteProcessor {
                         new CelProgram(route.params().expr("condition"), route.input()),
                         step,
                         route.pos().fileLine());
-        return (row, ts, scope) -> f.apply(row, RouteLogics.out(scope));
+        RouteLogic.Stateless logic = (row, ts, scope) -> f.apply(row, RouteLogics.out(scope));
+        return logic;
     }
 
     /** Stateless. */

@@ -142,7 +142,8 @@ public final class ProjectProcessor implements ProcessorFactory, RouteProcessor 
     @Override
     public RouteLogic logic(RouteSpec route, String step) {
         Project p = new Project(sources(route.params(), route.input(), route.result()));
-        return (row, ts, scope) -> scope.emit(p.map(row));
+        RouteLogic.Stateless logic = (row, ts, scope) -> scope.emit(p.map(row));
+        return logic;
     }
 
     /** Stateless. */

@@ -183,7 +183,8 @@ public final class ValidateProcessor implements ProcessorFactory, RouteProcessor
     @Override
     public RouteLogic logic(RouteSpec route, String step) {
         ValidateFunction f = new ValidateFunction(rules(route.params(), route.input()), step);
-        return (row, ts, scope) -> f.apply(row, RouteLogics.out(scope));
+        RouteLogic.Stateless logic = (row, ts, scope) -> f.apply(row, RouteLogics.out(scope));
+        return logic;
     }
 
     @Override

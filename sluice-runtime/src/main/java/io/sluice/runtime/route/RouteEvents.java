@@ -1,8 +1,11 @@
 package io.sluice.runtime.route;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sluice.runtime.codec.BadValue;
+import io.sluice.runtime.codec.CompactJson;
 import io.sluice.runtime.codec.ValueParser;
 import io.sluice.runtime.row.DeadLetters;
 import io.sluice.runtime.row.DeadLetters.Reason;
@@ -25,6 +28,13 @@ import org.apache.flink.util.OutputTag;
  * table matched it. Events no route takes go to the unrouted output; a broken envelope, or a
  * payload field a route cannot read, goes to dead letters.
  *
+ * <p>Composed with {@link RouteRunner.Settings}, it also runs every route whose logic at that
+ * version is {@linkplain RouteLogic#stateless() stateless} right here, on the matched event: its
+ * results go to the route's outputs (side outputs of this operator), with the same dead letters,
+ * circuit breaker (per task of this stage), counters and stamps as the keyed stage would give them.
+ * Only events of stateful routes are forked to the keyed stage, so a stateless route costs no
+ * shuffle.
+ *
  * <p>The table in force is loaded from the store when the task opens (or taken from restored
  * broadcast state), so no event meets an empty config and the input is never blocked; it then
  * follows the control stream. State: the broadcast state of recent versions, never cleared but
@@ -44,10 +54,14 @@ public final class RouteEvents
     private final OutputTag<EventRow> unroutedTag;
     private final String step;
     private final String position;
+    private final RouteRunner.Settings runHere;
 
     private transient RouteTables tables;
+    private transient RouteRunner runner;
     private transient boolean restoredChecked;
     private transient ObjectMapper json;
+    private transient CompactJson compact;
+    private transient com.fasterxml.jackson.core.JsonFactory fastJson;
     private transient int typeIndex;
     private transient int tenantIndex;
     private transient int payloadIndex;
@@ -62,6 +76,22 @@ public final class RouteEvents
             OutputTag<EventRow> unroutedTag,
             String step,
             String position) {
+        this(catalog, store, keep, unroutedTag, step, position, null);
+    }
+
+    /**
+     * @param runHere how to run stateless routes in this stage (their outputs, breaker, stamps), or
+     *     null to fork every matched event to the keyed stage
+     */
+    public RouteEvents(
+            RouteCatalog catalog,
+            StoreVersions store,
+            int keep,
+            OutputTag<EventRow> unroutedTag,
+            String step,
+            String position,
+            RouteRunner.Settings runHere) {
+        this.runHere = runHere;
         this.catalog = catalog;
         this.store = store;
         this.keep = keep;
@@ -75,12 +105,17 @@ public final class RouteEvents
         tables = new RouteTables(catalog, store, keep, step + ".");
         tables.bootstrap();
         json = new ObjectMapper();
+        compact = new CompactJson();
+        fastJson = CompactJson.factory();
         typeIndex = catalog.input().indexOf(catalog.eventTypeField());
         tenantIndex = catalog.input().indexOf(catalog.tenantField());
         payloadIndex = catalog.input().indexOf(catalog.payloadField());
         routed = getRuntimeContext().getLongCounter(Counters.ROUTED);
         unrouted = getRuntimeContext().getLongCounter(Counters.UNROUTED);
         routeDead = getRuntimeContext().getLongCounter(Counters.ROUTE_DEAD_LETTERS);
+        if (runHere != null) {
+            runner = new RouteRunner(runHere, tables, null, getRuntimeContext());
+        }
         getRuntimeContext()
                 .getMetricGroup()
                 .gauge(
@@ -127,7 +162,7 @@ public final class RouteEvents
             ValueParser[] parsers = table.parsers(r.id());
             EventRow routeRow = row.widen(r.input().size());
             routeRow.configVersion(version);
-            if (parsers.length > 0) {
+            if (parsers.length > 0 && !readFieldsFast(r, parsers, row, routeRow)) {
                 if (!payloadRead) {
                     payload = payload(row);
                     payloadRead = true;
@@ -151,7 +186,73 @@ public final class RouteEvents
                 }
             }
             routed.add(1);
-            out.collect(new RoutedEvent(r.id(), version, key(r, routeRow), routeRow));
+            if (runner != null && runsHere(table, r)) {
+                runner.run(
+                        table,
+                        r,
+                        routeRow,
+                        ctx.timestamp(),
+                        ctx::output,
+                        ctx.currentWatermark(),
+                        null,
+                        ctx::currentProcessingTime);
+            } else {
+                out.collect(new RoutedEvent(r.id(), version, key(r, routeRow), routeRow));
+            }
+        }
+    }
+
+    /**
+     * Whether the route's logic at this version is stateless, so this stage runs it. A logic that
+     * cannot even be built is left to the keyed stage, which turns that into the route's dead
+     * letters and breaker as it always did.
+     */
+    private static boolean runsHere(RouteTables.Compiled table, RouteSpec r) {
+        try {
+            return table.logic(r).stateless();
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Reads the route's fields in one pass over the payload text, without a tree; false when the
+     * payload or a field is anything but plain (missing, not an object, malformed, a value the
+     * field rejects), so that the tree path reads it or says what is wrong with it.
+     */
+    private boolean readFieldsFast(
+            RouteSpec r, ValueParser[] parsers, EventRow row, EventRow routeRow) {
+        Object text = payloadIndex < 0 ? null : row.get(payloadIndex);
+        if (!(text instanceof String payload)) {
+            return false;
+        }
+        int base = catalog.input().size();
+        List<RouteSpec.PayloadField> fields = r.fields();
+        try (JsonParser p = fastJson.createParser(payload)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                return false;
+            }
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String name = p.currentName();
+                p.nextToken();
+                boolean read = false;
+                for (int i = 0; i < parsers.length; i++) {
+                    if (fields.get(i).column().equals(name)) {
+                        Object v = parsers[i].fromToken(p, compact);
+                        if (v == ValueParser.UNSURE) {
+                            return false;
+                        }
+                        routeRow.set(base + i, v);
+                        read = true;
+                    }
+                }
+                if (!read) {
+                    p.skipChildren();
+                }
+            }
+            return p.currentToken() == JsonToken.END_OBJECT;
+        } catch (IOException | RuntimeException e) {
+            return false;
         }
     }
 

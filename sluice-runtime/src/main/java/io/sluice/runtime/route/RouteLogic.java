@@ -18,4 +18,22 @@ public interface RouteLogic {
     default boolean usesWindows() {
         return false;
     }
+
+    /**
+     * Whether this logic keeps no keyed state and registers no timers, so that the routing stage
+     * may run it on the event where it matched it, without the keyed stage (no shuffle). Only
+     * logics that say so are run there; any other logic runs keyed by the route's key.
+     */
+    default boolean stateless() {
+        return false;
+    }
+
+    /** A logic that keeps no keyed state and registers no timers (see {@link #stateless()}). */
+    @FunctionalInterface
+    interface Stateless extends RouteLogic {
+        @Override
+        default boolean stateless() {
+            return true;
+        }
+    }
 }

@@ -176,6 +176,9 @@ final class RouteTables {
         private final Map<String, ValueParser[]> parsers = new HashMap<>();
         private final Map<String, RouteLogic> logics = new HashMap<>();
 
+        /** Per route id, the encoders of its outputs in this version (filled by the runner). */
+        final Map<String, io.sluice.runtime.sink.JsonEncoder[]> encoders = new HashMap<>();
+
         Compiled(RoutingTable table) {
             this.table = table;
             for (RouteSpec r : table.routes()) {
