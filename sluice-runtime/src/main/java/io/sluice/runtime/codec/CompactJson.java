@@ -81,9 +81,33 @@ public final class CompactJson {
 
     /** The keys of one object so far: a short list, a set when it grows. */
     public static final class Keys {
-        private String[] few = new String[8];
+        // an open-addressing table reused line after line: a slot counts only if its stamp is the
+        // current line's, so starting a new line costs nothing
+        private final String[] table;
+        private final int[] stamps;
+        private int stamp = 1;
         private int count;
         private java.util.Set<String> many;
+
+        /** For an object of a few keys (up to 8 without a hash set). */
+        public Keys() {
+            this(16);
+        }
+
+        /**
+         * @param capacity a power of two; up to half of it are kept without a hash set
+         */
+        public Keys(int capacity) {
+            table = new String[capacity];
+            stamps = new int[capacity];
+        }
+
+        /** Forgets the keys added so far (the next object starts). */
+        public void reset() {
+            stamp++;
+            count = 0;
+            many = null;
+        }
 
         /** Adds {@code key}, or throws {@link DuplicateKey} when the object has it already. */
         public void add(String key) throws DuplicateKey {
@@ -93,17 +117,28 @@ public final class CompactJson {
                 }
                 return;
             }
-            for (int i = 0; i < count; i++) {
-                if (few[i].equals(key)) {
+            int mask = table.length - 1;
+            for (int i = key.hashCode() & mask; ; i = (i + 1) & mask) {
+                if (stamps[i] != stamp) {
+                    if (count == table.length / 2) {
+                        many = new java.util.HashSet<>();
+                        for (int j = 0; j < table.length; j++) {
+                            if (stamps[j] == stamp) {
+                                many.add(table[j]);
+                            }
+                        }
+                        many.add(key);
+                        return;
+                    }
+                    stamps[i] = stamp;
+                    table[i] = key;
+                    count++;
+                    return;
+                }
+                if (table[i] == key || table[i].equals(key)) {
                     throw DuplicateKey.INSTANCE;
                 }
             }
-            if (count == few.length) {
-                many = new java.util.HashSet<>(java.util.Arrays.asList(few));
-                many.add(key);
-                return;
-            }
-            few[count++] = key;
         }
     }
 

@@ -46,6 +46,8 @@ public final class RowDecoder implements Serializable {
     private transient JsonFactory fastJson;
     private transient CompactJson compact;
     private transient boolean columnsDistinct;
+    private transient CompactJson.Keys lineKeys;
+    private transient java.util.Map<String, Integer> fieldByMember;
 
     /**
      * @param header the CSV header's column names (null for JSON)
@@ -391,6 +393,13 @@ public final class RowDecoder implements Serializable {
             // parser's STRICT_DUPLICATE_DETECTION; a line with one goes to the tree path
             fastJson = CompactJson.factory();
             compact = new CompactJson();
+            lineKeys = new CompactJson.Keys(64); // a line of up to 32 members: no hash set
+            fieldByMember = new java.util.HashMap<>();
+            for (int i = 0; i < columns.length; i++) {
+                if (!fromRecord[i]) {
+                    fieldByMember.putIfAbsent(columns[i], i);
+                }
+            }
             java.util.Set<String> seen = new java.util.HashSet<>();
             columnsDistinct = true;
             for (int i = 0; i < columns.length; i++) {
@@ -405,7 +414,8 @@ public final class RowDecoder implements Serializable {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 return null;
             }
-            CompactJson.Keys keys = new CompactJson.Keys();
+            CompactJson.Keys keys = lineKeys;
+            keys.reset();
             while (p.nextToken() == JsonToken.FIELD_NAME) {
                 keys.add(p.currentName());
                 int i = columnOf(p.currentName());
@@ -430,12 +440,8 @@ public final class RowDecoder implements Serializable {
 
     /** The field mapped to JSON member {@code name}, or -1. */
     private int columnOf(String name) {
-        for (int i = 0; i < columns.length; i++) {
-            if (!fromRecord[i] && columns[i].equals(name)) {
-                return i;
-            }
-        }
-        return -1;
+        Integer i = fieldByMember.get(name);
+        return i == null ? -1 : i;
     }
 
     /** Whether the line is UTF-8 without a byte order mark (the tree path judges those). */
