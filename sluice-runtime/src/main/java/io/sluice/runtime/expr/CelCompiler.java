@@ -65,16 +65,34 @@ public final class CelCompiler {
                 });
     }
 
-    /** Compiles without the cache. */
+    /**
+     * Compiled classes by generated code: expressions that differ only in their literals share one
+     * class, each with its own instance holding its literals.
+     */
+    private static final ConcurrentHashMap<String, Class<?>> CLASSES_BY_CODE =
+            new ConcurrentHashMap<>();
+
+    /** Compiles without the expression cache (the class cache still applies). */
     public static Result compile(CelAbstractSyntaxTree ast, RowSchema schema) {
-        String body;
+        CelTranslator.Translation t;
         try {
-            body = CelTranslator.classBody(ast, schema);
+            t = CelTranslator.translate(ast, schema);
         } catch (CelTranslator.Unsupported e) {
             return new Result(null, e.getMessage());
         }
+        String body = t.body();
         try {
-            return new Result(cook(body), null);
+            if (CLASSES_BY_CODE.size() >= MAX_CACHED) {
+                CLASSES_BY_CODE.clear();
+            }
+            Class<?> cls = CLASSES_BY_CODE.get(body);
+            if (cls == null) {
+                cls = cook(body);
+                CLASSES_BY_CODE.putIfAbsent(body, cls);
+            }
+            CompiledExpr expr = (CompiledExpr) cls.getDeclaredConstructor().newInstance();
+            expr.constants(t.constants());
+            return new Result(expr, null);
         } catch (CompileException | ReflectiveOperationException | RuntimeException e) {
             // a translator bug must not stop the job: the interpreter still works
             LOG.warn("CEL expression left to the interpreter: generated code failed:\n{}", body, e);
@@ -88,8 +106,7 @@ public final class CelCompiler {
         return CelTranslator.classBody(ast, schema);
     }
 
-    private static CompiledExpr cook(String body)
-            throws CompileException, ReflectiveOperationException {
+    private static Class<?> cook(String body) throws CompileException {
         ClassBodyEvaluator cbe = new ClassBodyEvaluator();
         cbe.setClassName("io.sluice.runtime.expr.CompiledCel" + CLASSES.incrementAndGet());
         cbe.setImplementedInterfaces(new Class<?>[] {CompiledExpr.class});
@@ -97,6 +114,6 @@ public final class CelCompiler {
         cbe.setParentClassLoader(CompiledExpr.class.getClassLoader());
         cbe.setDefaultImports(CelOps.class.getName(), CelEvaluationException.class.getName());
         cbe.cook(body);
-        return (CompiledExpr) cbe.getClazz().getDeclaredConstructor().newInstance();
+        return cbe.getClazz();
     }
 }

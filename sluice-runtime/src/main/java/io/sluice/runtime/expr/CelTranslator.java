@@ -70,6 +70,8 @@ final class CelTranslator {
     private final CelAbstractSyntaxTree ast;
     private final RowSchema schema;
     private final StringBuilder fields = new StringBuilder();
+    private final java.util.List<Object> constants = new java.util.ArrayList<>();
+    private final StringBuilder setConstants = new StringBuilder();
     private final Set<String> sites = new HashSet<>();
     private StringBuilder out = new StringBuilder();
 
@@ -78,19 +80,49 @@ final class CelTranslator {
         this.schema = schema;
     }
 
+    /**
+     * Generated code and the values of its number and string literals. The literals are fields set
+     * by {@code constants(Object[])}, not part of the code, so expressions that differ only in them
+     * ({@code amount > 20.0}, {@code amount > 22.0}, ...) share one compiled class.
+     */
+    record Translation(String body, Object[] constants) {}
+
     /** The class body evaluating {@code ast} on a row of {@code schema}. */
     static String classBody(CelAbstractSyntaxTree ast, RowSchema schema) throws Unsupported {
+        return translate(ast, schema).body();
+    }
+
+    static Translation translate(CelAbstractSyntaxTree ast, RowSchema schema) throws Unsupported {
         if (!ast.isChecked()) {
             throw new Unsupported("the expression is not type-checked");
         }
         CelTranslator t = new CelTranslator(ast, schema);
         Term result = t.expr(ast.getExpr());
-        return t.fields
-                + "public Object eval(Object[] v) throws CelEvaluationException {\n"
-                + t.out
-                + "return "
-                + box(result)
-                + ";\n}\n";
+        String body =
+                t.fields
+                        + "public void constants(Object[] k) {\n"
+                        + t.setConstants
+                        + "}\n"
+                        + "public Object eval(Object[] v) throws CelEvaluationException {\n"
+                        + t.out
+                        + "return "
+                        + box(result)
+                        + ";\n}\n";
+        return new Translation(body, t.constants.toArray());
+    }
+
+    /** A literal held in a field {@code K<n>} of the given Java type, set from constants[n]. */
+    private Term hoist(Object value, String javaType, String unbox, Rep rep) {
+        int n = constants.size();
+        constants.add(value);
+        fields.append(javaType).append(" K").append(n).append(";\n");
+        setConstants
+                .append("K")
+                .append(n)
+                .append(" = ")
+                .append(unbox.formatted("k[" + n + "]"))
+                .append(";\n");
+        return new Term("K" + n, rep);
     }
 
     private Term expr(CelExpr e) throws Unsupported {
@@ -109,8 +141,9 @@ final class CelTranslator {
         return switch (c.getKind()) {
             case NULL_VALUE -> new Term("null", Rep.OBJ);
             case BOOLEAN_VALUE -> new Term(Boolean.toString(c.booleanValue()), Rep.BOOL);
-            case INT64_VALUE -> new Term(longLiteral(c.int64Value()), Rep.LONG);
-            case DOUBLE_VALUE -> new Term(doubleLiteral(c.doubleValue()), Rep.DOUBLE);
+            case INT64_VALUE -> hoist(c.int64Value(), "long", "((Long) %s).longValue()", Rep.LONG);
+            case DOUBLE_VALUE ->
+                    hoist(c.doubleValue(), "double", "((Double) %s).doubleValue()", Rep.DOUBLE);
             case STRING_VALUE -> stringConstant(e.id(), c.stringValue());
             default -> throw new Unsupported(c.getKind().name().toLowerCase() + " literals");
         };
@@ -428,13 +461,7 @@ final class CelTranslator {
     }
 
     private Term stringConstant(long id, String value) {
-        String name = "C" + id;
-        fields.append("static final String ")
-                .append(name)
-                .append(" = ")
-                .append(javaString(value))
-                .append(";\n");
-        return new Term(name, Rep.STRING);
+        return hoist(value, "String", "(String) %s", Rep.STRING);
     }
 
     /**

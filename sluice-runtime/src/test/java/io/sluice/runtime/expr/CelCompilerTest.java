@@ -299,6 +299,22 @@ class CelCompilerTest {
     }
 
     @Test
+    void expressionsThatDifferOnlyInLiteralsShareOneClassWithTheirOwnValues() throws Exception {
+        List<CelCompiler.Result> results = new ArrayList<>();
+        for (String text : List.of("d > 20.5 && name != 'a'", "d > 22.5 && name != 'b'")) {
+            Expr e = expr(text);
+            CelSupport.Checked c = CelSupport.check(e, SCHEMA, "", new Problems(), null);
+            results.add(CelCompiler.compile(text, SCHEMA, c.ast()));
+        }
+        assertThat(results.get(1).expr()).isNotSameAs(results.get(0).expr());
+        assertThat(results.get(1).expr().getClass()).isSameAs(results.get(0).expr().getClass());
+        Object[] row = {1L, null, 21.0, null, "b", null};
+        assertThat(results.get(0).expr().eval(row)).isEqualTo(true);
+        assertThat(results.get(1).expr().eval(row)).isEqualTo(false);
+        assertThat(eval("d > 20.5 && name != 'a'", row)).isEqualTo(true); // as the interpreter
+    }
+
+    @Test
     void aDeserializedProgramCompilesAgain() throws Exception {
         CelProgram p = new CelProgram(expr("d * 2.0"), SCHEMA);
         assertThat(p.eval(EventRow.of(0L, null, 1.5, null, null, null))).isEqualTo(3.0);
