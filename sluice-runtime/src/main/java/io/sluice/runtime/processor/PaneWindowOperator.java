@@ -51,8 +51,6 @@ public final class PaneWindowOperator extends AbstractStreamOperator<EventRow>
     private final long slice;
     private final long lateness;
     private final WindowAggregateProcessor.Accumulate accumulate;
-    private final String[] fns;
-    private final boolean[] countsRows;
     private final OutputTag<EventRow> lateTag;
 
     private transient MapState<Long, double[]> panes;
@@ -67,16 +65,12 @@ public final class PaneWindowOperator extends AbstractStreamOperator<EventRow>
             long slide,
             long lateness,
             WindowAggregateProcessor.Accumulate accumulate,
-            String[] fns,
-            boolean[] countsRows,
             OutputTag<EventRow> lateTag) {
         this.size = size;
         this.slide = slide;
         this.slice = gcd(size, slide);
         this.lateness = lateness;
         this.accumulate = accumulate;
-        this.fns = fns;
-        this.countsRows = countsRows;
         this.lateTag = lateTag;
     }
 
@@ -231,9 +225,7 @@ public final class PaneWindowOperator extends AbstractStreamOperator<EventRow>
             }
         }
         if (merged != null) {
-            Object[] values =
-                    WindowAggregateProcessor.Emit.values(
-                            key.values(), end - size, end, merged, fns, countsRows);
+            Object[] values = accumulate.values(key.values(), end - size, end, merged);
             output.collect(reuse.replace(EventRow.of(values), end - 1));
         }
         return next;

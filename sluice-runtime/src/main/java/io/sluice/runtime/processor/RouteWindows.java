@@ -30,7 +30,7 @@ final class RouteWindows implements RouteLogic {
     private final String[] measureNames;
     private final int[] measureIndex;
     private final String[] fns;
-    private final boolean[] countsRows;
+    private final WindowAggregateProcessor.Accumulate accumulate;
     private final RowSchema input;
     private final int[] keyIndex;
     private final String lateOutput;
@@ -48,15 +48,14 @@ final class RouteWindows implements RouteLogic {
         this.measureNames = new String[aggs.size()];
         this.measureIndex = new int[aggs.size()];
         this.fns = new String[aggs.size()];
-        this.countsRows = new boolean[aggs.size()];
         this.input = route.input();
         for (int i = 0; i < aggs.size(); i++) {
             String f = aggs.get(i).string("field");
             measureNames[i] = f;
             measureIndex[i] = f == null ? -1 : input.indexOf(f);
             fns[i] = aggs.get(i).string("fn");
-            countsRows[i] = f == null;
         }
+        this.accumulate = new WindowAggregateProcessor.Accumulate(measureIndex, fns);
         this.keyIndex = route.key().stream().mapToInt(input::indexOf).toArray();
         this.lateOutput = o.string("late-output");
         this.condition = condition;
@@ -126,7 +125,7 @@ final class RouteWindows implements RouteLogic {
     }
 
     private double[] newAccumulator() {
-        return new WindowAggregateProcessor.Accumulate(measureIndex).createAccumulator();
+        return accumulate.createAccumulator();
     }
 
     /** Adds the row to a window with the logic of the version that opened it. */
@@ -153,21 +152,24 @@ final class RouteWindows implements RouteLogic {
 
     /** Adds a row of {@code schema} (this version's or a newer one's) to the accumulator. */
     private void add(double[] acc, EventRow row, RowSchema schema) {
-        int[] idx = measureIndex;
-        if (!schema.equals(input)) {
-            idx = new int[measureNames.length];
-            for (int i = 0; i < idx.length; i++) {
-                idx[i] = measureNames[i] == null ? -1 : schema.indexOf(measureNames[i]);
-            }
+        if (schema.equals(input)) {
+            accumulate.add(row, acc);
+            return;
         }
-        new WindowAggregateProcessor.Accumulate(idx).add(row, acc);
+        // the same layout as this version's: a field missing from the newer schema keeps its slots
+        int[] idx = new int[measureNames.length];
+        for (int i = 0; i < idx.length; i++) {
+            int at = measureNames[i] == null ? -1 : schema.indexOf(measureNames[i]);
+            idx[i] =
+                    measureNames[i] == null
+                            ? WindowAggregateProcessor.Accumulate.ROWS
+                            : at < 0 ? WindowAggregateProcessor.Accumulate.ABSENT : at;
+        }
+        new WindowAggregateProcessor.Accumulate(idx, fns).add(row, acc);
     }
 
     private void fire(Window w, RouteScope scope, Object[] key) throws CelEvaluationException {
-        EventRow result =
-                EventRow.of(
-                        WindowAggregateProcessor.Emit.values(
-                                key, w.start, w.end, w.acc, fns, countsRows));
+        EventRow result = EventRow.of(accumulate.values(key, w.start, w.end, w.acc));
         if (condition != null && !Boolean.TRUE.equals(condition.eval(result))) {
             return;
         }

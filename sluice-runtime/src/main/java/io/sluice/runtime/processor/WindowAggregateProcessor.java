@@ -264,8 +264,8 @@ public final class WindowAggregateProcessor implements ProcessorFactory, RoutePr
                             .allowedLateness(lateness)
                             .sideOutputLateData(lateTag)
                             .aggregate(
-                                    new Accumulate(measureField),
-                                    new Emit(fns, countsRows(measureField)),
+                                    new Accumulate(measureField, fns),
+                                    new Emit(new Accumulate(measureField, fns)),
                                     PrimitiveArrayTypeInfo.DOUBLE_PRIMITIVE_ARRAY_TYPE_INFO,
                                     PrimitiveArrayTypeInfo.DOUBLE_PRIMITIVE_ARRAY_TYPE_INFO,
                                     resultType);
@@ -320,18 +320,8 @@ public final class WindowAggregateProcessor implements ProcessorFactory, RoutePr
                         size.toMillis(),
                         slide.toMillis(),
                         lateness.toMillis(),
-                        new Accumulate(measureFields),
-                        fns,
-                        countsRows(measureFields),
+                        new Accumulate(measureFields, fns),
                         lateTag));
-    }
-
-    private static boolean[] countsRows(int[] measureFields) {
-        boolean[] counts = new boolean[measureFields.length];
-        for (int i = 0; i < counts.length; i++) {
-            counts[i] = measureFields[i] < 0;
-        }
-        return counts;
     }
 
     /** Late rows without a late output become dead letters: never dropped silently. */
@@ -359,23 +349,56 @@ public final class WindowAggregateProcessor implements ProcessorFactory, RoutePr
     }
 
     /**
-     * Accumulator layout: {@code [rows, then per aggregate: n, sum, mean, m2, min, max]}; mean and
-     * m2 follow Welford, so the stddev stays accurate where sum-of-squares cancels.
+     * Accumulator layout: {@code [rows, then per aggregate only what it needs]}: nothing for a row
+     * count, {@code n} for a count of values, {@code n, sum} for sum and avg, {@code n, min} and
+     * {@code n, max}, {@code n, mean, m2} for stddev (Welford, so it stays accurate where
+     * sum-of-squares cancels). A window or pane thus holds a few doubles per aggregate.
      */
     static final class Accumulate implements AggregateFunction<EventRow, double[], double[]> {
-        static final int SLOT = 6;
-        private final int[] fields;
+        /** An aggregate without a field counts rows. */
+        static final int ROWS = -1;
 
-        Accumulate(int[] fields) {
+        /** The aggregate's field is not in this row's schema: it keeps its slots, unchanged. */
+        static final int ABSENT = -2;
+
+        private final int[] fields;
+        private final String[] fns;
+        private final int[] offset;
+        private final int size;
+
+        /**
+         * @param fields per aggregate, its input field's index, {@link #ROWS} or {@link #ABSENT}
+         * @param fns per aggregate, its function
+         */
+        Accumulate(int[] fields, String[] fns) {
             this.fields = fields;
+            this.fns = fns;
+            this.offset = new int[fields.length];
+            int next = 1;
+            for (int j = 0; j < fields.length; j++) {
+                offset[j] = next;
+                next += fields[j] == ROWS ? 0 : slots(fns[j]);
+            }
+            this.size = next;
+        }
+
+        private static int slots(String fn) {
+            return switch (fn) {
+                case "count" -> 1;
+                case "stddev" -> 3;
+                default -> 2;
+            };
         }
 
         @Override
         public double[] createAccumulator() {
-            double[] acc = new double[1 + SLOT * fields.length];
+            double[] acc = new double[size];
             for (int j = 0; j < fields.length; j++) {
-                acc[1 + SLOT * j + 4] = Double.POSITIVE_INFINITY;
-                acc[1 + SLOT * j + 5] = Double.NEGATIVE_INFINITY;
+                if (fields[j] != ROWS && fns[j].equals("min")) {
+                    acc[offset[j] + 1] = Double.POSITIVE_INFINITY;
+                } else if (fields[j] != ROWS && fns[j].equals("max")) {
+                    acc[offset[j] + 1] = Double.NEGATIVE_INFINITY;
+                }
             }
             return acc;
         }
@@ -392,15 +415,20 @@ public final class WindowAggregateProcessor implements ProcessorFactory, RoutePr
                     continue;
                 }
                 double x = v instanceof Number num ? num.doubleValue() : 0.0;
-                int b = 1 + SLOT * j;
+                int b = offset[j];
                 double n = acc[b] + 1;
                 acc[b] = n;
-                acc[b + 1] += x;
-                double delta = x - acc[b + 2];
-                acc[b + 2] += delta / n;
-                acc[b + 3] += delta * (x - acc[b + 2]);
-                acc[b + 4] = Math.min(acc[b + 4], x);
-                acc[b + 5] = Math.max(acc[b + 5], x);
+                switch (fns[j]) {
+                    case "count" -> {}
+                    case "min" -> acc[b + 1] = Math.min(acc[b + 1], x);
+                    case "max" -> acc[b + 1] = Math.max(acc[b + 1], x);
+                    case "stddev" -> {
+                        double delta = x - acc[b + 1];
+                        acc[b + 1] += delta / n;
+                        acc[b + 2] += delta * (x - acc[b + 1]);
+                    }
+                    default -> acc[b + 1] += x; // sum, avg
+                }
             }
             return acc;
         }
@@ -415,33 +443,64 @@ public final class WindowAggregateProcessor implements ProcessorFactory, RoutePr
             double[] out = createAccumulator();
             out[0] = a[0] + b[0];
             for (int j = 0; j < fields.length; j++) {
-                int s = 1 + SLOT * j;
+                if (fields[j] == ROWS) {
+                    continue;
+                }
+                int s = offset[j];
                 double na = a[s];
                 double nb = b[s];
                 double n = na + nb;
                 out[s] = n;
-                out[s + 1] = a[s + 1] + b[s + 1];
-                if (n > 0) {
-                    double delta = b[s + 2] - a[s + 2];
-                    out[s + 2] = a[s + 2] + delta * nb / n;
-                    out[s + 3] = a[s + 3] + b[s + 3] + delta * delta * na * nb / n;
+                switch (fns[j]) {
+                    case "count" -> {}
+                    case "min" -> out[s + 1] = Math.min(a[s + 1], b[s + 1]);
+                    case "max" -> out[s + 1] = Math.max(a[s + 1], b[s + 1]);
+                    case "stddev" -> {
+                        if (n > 0) {
+                            double delta = b[s + 1] - a[s + 1];
+                            out[s + 1] = a[s + 1] + delta * nb / n;
+                            out[s + 2] = a[s + 2] + b[s + 2] + delta * delta * na * nb / n;
+                        }
+                    }
+                    default -> out[s + 1] = a[s + 1] + b[s + 1];
                 }
-                out[s + 4] = Math.min(a[s + 4], b[s + 4]);
-                out[s + 5] = Math.max(a[s + 5], b[s + 5]);
             }
             return out;
+        }
+
+        /** Key values, window bounds, then each aggregate's value (null over no values). */
+        Object[] values(Object[] key, long start, long end, double[] acc) {
+            int k = key.length;
+            Object[] v = new Object[k + 2 + fns.length];
+            System.arraycopy(key, 0, v, 0, k);
+            v[k] = start;
+            v[k + 1] = end;
+            for (int j = 0; j < fns.length; j++) {
+                if (fields[j] == ROWS) {
+                    v[k + 2 + j] = (long) acc[0];
+                    continue;
+                }
+                int s = offset[j];
+                double n = acc[s];
+                v[k + 2 + j] =
+                        switch (fns[j]) {
+                            case "count" -> (long) n;
+                            case "sum", "min", "max" -> n == 0 ? null : acc[s + 1];
+                            case "avg" -> n == 0 ? null : acc[s + 1] / n;
+                            default -> n == 0 ? null : Math.sqrt(Math.max(0.0, acc[s + 2] / n));
+                        };
+            }
+            return v;
         }
     }
 
     /** Emits one row per fired window: key fields, window bounds, aggregates. */
     static final class Emit
             extends ProcessWindowFunction<double[], EventRow, EventRow, TimeWindow> {
-        private final String[] fns;
-        private final boolean[] countsRows;
+        private final Accumulate accumulate;
 
-        Emit(String[] fns, boolean[] countsRows) {
-            this.fns = fns;
-            this.countsRows = countsRows;
+        Emit(Accumulate accumulate) {
+            this.accumulate = accumulate;
         }
 
         @Override
@@ -449,42 +508,11 @@ public final class WindowAggregateProcessor implements ProcessorFactory, RoutePr
                 EventRow key, Context ctx, Iterable<double[]> accs, Collector<EventRow> out) {
             out.collect(
                     EventRow.of(
-                            values(
+                            accumulate.values(
                                     key.values(),
                                     ctx.window().getStart(),
                                     ctx.window().getEnd(),
-                                    accs.iterator().next(),
-                                    fns,
-                                    countsRows)));
-        }
-
-        /** Key values, window bounds, then each aggregate's value. */
-        static Object[] values(
-                Object[] key,
-                long start,
-                long end,
-                double[] acc,
-                String[] fns,
-                boolean[] countsRows) {
-            int k = key.length;
-            Object[] v = new Object[k + 2 + fns.length];
-            System.arraycopy(key, 0, v, 0, k);
-            v[k] = start;
-            v[k + 1] = end;
-            for (int j = 0; j < fns.length; j++) {
-                int s = 1 + Accumulate.SLOT * j;
-                double n = acc[s];
-                v[k + 2 + j] =
-                        switch (fns[j]) {
-                            case "count" -> countsRows[j] ? (long) acc[0] : (long) n;
-                            case "sum" -> n == 0 ? null : acc[s + 1];
-                            case "avg" -> n == 0 ? null : acc[s + 1] / n;
-                            case "min" -> n == 0 ? null : acc[s + 4];
-                            case "max" -> n == 0 ? null : acc[s + 5];
-                            default -> n == 0 ? null : Math.sqrt(Math.max(0.0, acc[s + 3] / n));
-                        };
-            }
-            return v;
+                                    accs.iterator().next())));
         }
     }
 }

@@ -58,7 +58,6 @@ class PaneWindowOperatorTest {
                             new Field("fare_sd", FieldType.DOUBLE, true)));
     static final int[] FIELDS = {-1, 2, 2, 2, 2, 2};
     static final String[] FNS = {"count", "count", "sum", "avg", "min", "stddev"};
-    static final boolean[] COUNTS_ROWS = {true, false, false, false, false, false};
     static final OutputTag<EventRow> LATE = new OutputTag<>("late", new EventRowTypeInfo(INPUT));
 
     @ParameterizedTest(name = "size {0} min, slide {1} min, lateness {2} min, seed {3}")
@@ -200,9 +199,7 @@ class PaneWindowOperatorTest {
                 size * MINUTE,
                 slide * MINUTE,
                 lateness * MINUTE,
-                new Accumulate(FIELDS),
-                FNS,
-                COUNTS_ROWS,
+                new Accumulate(FIELDS, FNS),
                 LATE);
     }
 
@@ -219,8 +216,8 @@ class PaneWindowOperatorTest {
                         .allowedLateness(Duration.ofMinutes(lateness))
                         .sideOutputLateData(LATE)
                         .aggregate(
-                                new Accumulate(FIELDS),
-                                new Emit(FNS, COUNTS_ROWS),
+                                new Accumulate(FIELDS, FNS),
+                                new Emit(new Accumulate(FIELDS, FNS)),
                                 PrimitiveArrayTypeInfo.DOUBLE_PRIMITIVE_ARRAY_TYPE_INFO,
                                 PrimitiveArrayTypeInfo.DOUBLE_PRIMITIVE_ARRAY_TYPE_INFO,
                                 new EventRowTypeInfo(RESULT));
