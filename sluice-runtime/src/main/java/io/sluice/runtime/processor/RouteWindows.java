@@ -4,6 +4,7 @@ import dev.cel.runtime.CelEvaluationException;
 import io.sluice.runtime.route.RouteLogic;
 import io.sluice.runtime.route.RouteScope;
 import io.sluice.runtime.route.WindowSet;
+import io.sluice.runtime.route.WindowSet.Pane;
 import io.sluice.runtime.route.WindowSet.Window;
 import io.sluice.runtime.row.DeadLetters.Reason;
 import io.sluice.runtime.row.EventRow;
@@ -22,11 +23,16 @@ import java.util.List;
  * when the watermark passes its end; with allowed lateness it stays until the watermark passes end
  * plus lateness, and each late event re-fires it. An event too late for every window goes to the
  * late output (or dead letters).
+ *
+ * <p>Windows hold no accumulators: an event updates one pane (gcd of size and slide) per version
+ * among the windows covering it, and a firing window merges its version's panes. A pane is removed
+ * with the last window of its version that covers it.
  */
 final class RouteWindows implements RouteLogic {
     private final long size;
     private final long slide;
     private final long lateness;
+    private final long slice;
     private final String[] measureNames;
     private final int[] measureIndex;
     private final String[] fns;
@@ -44,6 +50,7 @@ final class RouteWindows implements RouteLogic {
         this.slide =
                 "sliding".equals(w.string("type")) ? w.duration("slide").toMillis() : this.size;
         this.lateness = o.duration("allowed-lateness").toMillis();
+        this.slice = PaneWindowOperator.gcd(size, slide);
         List<Options> aggs = o.list("aggregates");
         this.measureNames = new String[aggs.size()];
         this.measureIndex = new int[aggs.size()];
@@ -84,8 +91,9 @@ final class RouteWindows implements RouteLogic {
             }
             set.key = key;
         }
-        boolean taken = false;
-        // windows of this version's geometry: open those not open yet
+        // the windows covering the event: this version's geometry (opening those not open yet),
+        // then windows of other geometries already open
+        List<Window> covering = new ArrayList<>(16);
         long last = ts - Math.floorMod(ts, slide);
         for (long start = last; start > ts - size; start -= slide) {
             long end = start + size;
@@ -94,24 +102,48 @@ final class RouteWindows implements RouteLogic {
             }
             Window w = set.find(start, end);
             if (w == null) {
-                w = new Window(start, end, scope.version(), false, newAccumulator());
+                w = new Window(start, end, scope.version(), false, NO_ACCUMULATOR);
                 set.windows.add(w);
                 scope.registerTimer(end - 1);
                 if (lateness > 0) {
                     scope.registerTimer(end - 1 + lateness);
                 }
             }
-            update(w, row, scope, set);
-            taken = true;
+            covering.add(w);
         }
-        // windows of other geometries already open and covering the event
         for (Window w : set.windows) {
             boolean own = w.end - w.start == size && Math.floorMod(w.start, slide) == 0;
             if (own || ts < w.start || ts >= w.end || w.end - 1 + lateness(w, scope) <= wm) {
                 continue;
             }
-            update(w, row, scope, set);
-            taken = true;
+            covering.add(w);
+        }
+        boolean taken = !covering.isEmpty();
+        // the row goes into one pane per version among them, not into every window
+        for (int i = 0; i < covering.size(); i++) {
+            Window w = covering.get(i);
+            if (!firstOfItsVersion(covering, i)) {
+                continue;
+            }
+            RouteWindows owner = owner(w, scope);
+            long paneEnd = ts - Math.floorMod(ts, owner.slice) + owner.slice;
+            Pane pane = set.pane(w.version, owner.slice, paneEnd);
+            if (pane == null) {
+                pane =
+                        new Pane(
+                                w.version,
+                                owner.slice,
+                                paneEnd,
+                                owner.accumulate.createAccumulator());
+                set.panes.add(pane);
+            }
+            owner.add(pane.acc, row, input);
+        }
+        for (Window w : covering) {
+            if (w.fired) {
+                // a late event within the allowed lateness: the window fires again, updated
+                owner(w, scope).fire(w, scope, set);
+            }
         }
         scope.windows(set);
         if (!taken) {
@@ -124,18 +156,15 @@ final class RouteWindows implements RouteLogic {
         }
     }
 
-    private double[] newAccumulator() {
-        return accumulate.createAccumulator();
-    }
+    private static final double[] NO_ACCUMULATOR = new double[0];
 
-    /** Adds the row to a window with the logic of the version that opened it. */
-    private void update(Window w, EventRow row, RouteScope scope, WindowSet set) throws Exception {
-        RouteWindows owner = owner(w, scope);
-        owner.add(w.acc, row, input);
-        if (w.fired) {
-            // a late event within the allowed lateness: the window fires again, updated
-            owner.fire(w, scope, set.key);
+    private static boolean firstOfItsVersion(List<Window> windows, int i) {
+        for (int j = 0; j < i; j++) {
+            if (windows.get(j).version == windows.get(i).version) {
+                return false;
+            }
         }
+        return true;
     }
 
     private RouteWindows owner(Window w, RouteScope scope) {
@@ -168,12 +197,28 @@ final class RouteWindows implements RouteLogic {
         new WindowAggregateProcessor.Accumulate(idx, fns).add(row, acc);
     }
 
-    private void fire(Window w, RouteScope scope, Object[] key) throws CelEvaluationException {
-        EventRow result = EventRow.of(accumulate.values(key, w.start, w.end, w.acc));
+    /** Emits window {@code w} of this version: the merge of its panes. */
+    private void fire(Window w, RouteScope scope, WindowSet set) throws CelEvaluationException {
+        double[] acc = accumulate.createAccumulator();
+        for (Pane p : set.panes) {
+            if (p.version == w.version && p.slice == slice && p.end > w.start && p.end <= w.end) {
+                acc = accumulate.merge(acc, p.acc);
+            }
+        }
+        EventRow result = EventRow.of(accumulate.values(set.key, w.start, w.end, acc));
         if (condition != null && !Boolean.TRUE.equals(condition.eval(result))) {
             return;
         }
         scope.emitAs(w.version, result);
+    }
+
+    private static boolean covered(Pane p, List<Window> windows) {
+        for (Window w : windows) {
+            if (w.version == p.version && p.end > w.start && p.end <= w.end) {
+                return true;
+            }
+        }
+        return false;
     }
 
     @Override
@@ -191,7 +236,7 @@ final class RouteWindows implements RouteLogic {
         for (Window w : set.windows) {
             RouteWindows owner = owner(w, scope);
             if (!w.fired && w.end - 1 <= timestamp) {
-                owner.fire(w, scope, set.key);
+                owner.fire(w, scope, set);
                 w.fired = true;
             }
             if (!(w.fired && w.end - 1 + owner.lateness <= timestamp)) {
@@ -200,6 +245,8 @@ final class RouteWindows implements RouteLogic {
         }
         set.windows.clear();
         set.windows.addAll(keep);
+        // a pane goes with the last window of its version that covers it
+        set.panes.removeIf(p -> !covered(p, keep));
         scope.windows(set);
     }
 }

@@ -11,9 +11,10 @@ import org.apache.flink.core.memory.DataInputView;
 import org.apache.flink.core.memory.DataOutputView;
 
 /**
- * The open windows of one route key. Each window remembers the config version that opened it, so it
- * aggregates and emits with that version's params even after a newer version arrives; a key usually
- * has a handful (a 1 h window sliding by 5 min: 12).
+ * The open windows of one route key and the panes they merge. Each window remembers the config
+ * version that opened it, so it aggregates and emits with that version's params even after a newer
+ * version arrives; a key usually has a handful (a 1 h window sliding by 5 min: 12, over 13 panes of
+ * 5 min). A row updates one pane per version among the windows covering it, not every window.
  */
 public final class WindowSet {
     /** One window: bounds [start, end), the version that opened it, its accumulator. */
@@ -33,7 +34,38 @@ public final class WindowSet {
         }
     }
 
+    /**
+     * One pane: the rows of [end - slice, end) for the windows of one version (whose geometry gives
+     * the slice, gcd of size and slide), aggregated with that version's params.
+     */
+    public static final class Pane {
+        public final long version;
+        public final long slice;
+        public final long end;
+        public final double[] acc;
+
+        public Pane(long version, long slice, long end, double[] acc) {
+            this.version = version;
+            this.slice = slice;
+            this.end = end;
+            this.acc = acc;
+        }
+    }
+
     public final List<Window> windows = new ArrayList<>();
+
+    /** The panes the open windows merge when they fire; a window itself holds no accumulator. */
+    public final List<Pane> panes = new ArrayList<>();
+
+    /** The pane of {@code version} and {@code slice} ending at {@code end}, or null. */
+    public Pane pane(long version, long slice, long end) {
+        for (Pane p : panes) {
+            if (p.end == end && p.version == version && p.slice == slice) {
+                return p;
+            }
+        }
+        return null;
+    }
 
     /** The route key's values (the leading fields of every result), set by the first event. */
     public Object[] key = new Object[0];
@@ -50,7 +82,7 @@ public final class WindowSet {
     public static final TypeInformation<WindowSet> TYPE =
             new SerializerTypeInfo<>(WindowSet.class, Serializer.INSTANCE);
 
-    /** Writes each window's bounds, version, fired flag and accumulator. */
+    /** Writes each window's bounds, version, fired flag (and empty accumulator), then the panes. */
     public static final class Serializer extends TypeSerializerSingleton<WindowSet> {
         private static final long serialVersionUID = 1L;
         static final Serializer INSTANCE = new Serializer();
@@ -71,6 +103,9 @@ public final class WindowSet {
             out.key = from.key.clone();
             for (Window w : from.windows) {
                 out.windows.add(new Window(w.start, w.end, w.version, w.fired, w.acc.clone()));
+            }
+            for (Pane p : from.panes) {
+                out.panes.add(new Pane(p.version, p.slice, p.end, p.acc.clone()));
             }
             return out;
         }
@@ -94,11 +129,30 @@ public final class WindowSet {
                 out.writeLong(w.end);
                 out.writeLong(w.version);
                 out.writeBoolean(w.fired);
-                out.writeInt(w.acc.length);
-                for (double d : w.acc) {
-                    out.writeDouble(d);
-                }
+                writeDoubles(w.acc, out);
             }
+            out.writeInt(set.panes.size());
+            for (Pane p : set.panes) {
+                out.writeLong(p.version);
+                out.writeLong(p.slice);
+                out.writeLong(p.end);
+                writeDoubles(p.acc, out);
+            }
+        }
+
+        private static void writeDoubles(double[] values, DataOutputView out) throws IOException {
+            out.writeInt(values.length);
+            for (double d : values) {
+                out.writeDouble(d);
+            }
+        }
+
+        private static double[] readDoubles(DataInputView in) throws IOException {
+            double[] values = new double[in.readInt()];
+            for (int j = 0; j < values.length; j++) {
+                values[j] = in.readDouble();
+            }
+            return values;
         }
 
         @Override
@@ -111,11 +165,14 @@ public final class WindowSet {
                 long end = in.readLong();
                 long version = in.readLong();
                 boolean fired = in.readBoolean();
-                double[] acc = new double[in.readInt()];
-                for (int j = 0; j < acc.length; j++) {
-                    acc[j] = in.readDouble();
-                }
-                set.windows.add(new Window(start, end, version, fired, acc));
+                set.windows.add(new Window(start, end, version, fired, readDoubles(in)));
+            }
+            int panes = in.readInt();
+            for (int i = 0; i < panes; i++) {
+                long version = in.readLong();
+                long slice = in.readLong();
+                long end = in.readLong();
+                set.panes.add(new Pane(version, slice, end, readDoubles(in)));
             }
             return set;
         }

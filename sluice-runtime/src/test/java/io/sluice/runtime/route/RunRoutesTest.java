@@ -182,4 +182,60 @@ class RunRoutesTest {
         assertThat(stats()).isEmpty();
         assertThat(stateEntries()).isZero();
     }
+
+    @Test
+    void slidingWindowsOverPanesCountWhatABruteForceModelCounts() throws Exception {
+        publish(V1.replace("{type: tumbling, size: 1m}", "{type: sliding, size: 10m, slide: 4m}"));
+        java.util.Random random = new java.util.Random(17);
+        java.util.Map<String, Long> expected = new java.util.TreeMap<>();
+        long maxSeconds = 0;
+        long wm = Long.MIN_VALUE;
+        int missed = 0;
+        for (int i = 0; i < 3_000; i++) {
+            String tenant = "t" + random.nextInt(4);
+            long seconds =
+                    Math.max(
+                            0,
+                            maxSeconds
+                                    + (random.nextInt(8) == 0
+                                            ? -random.nextInt(500) // late for some windows
+                                            : random.nextInt(20) - 5));
+            maxSeconds = Math.max(maxSeconds, seconds);
+            event(2, tenant, seconds);
+            long ts = seconds * 1000;
+            // windows [start, start + 10m) with start a multiple of 4m; one that closed (end - 1
+            // <= watermark) before the event arrived does not take it
+            for (long start = ts - Math.floorMod(ts, 240_000);
+                    start > ts - 600_000;
+                    start -= 240_000) {
+                if (start + 600_000 - 1 > wm) {
+                    expected.merge(tenant + " " + start + " " + (start + 600_000), 1L, Long::sum);
+                } else {
+                    missed++;
+                }
+            }
+            if (random.nextInt(25) == 0) {
+                wm = Math.max(wm, (maxSeconds - 90) * 1000);
+                h.processWatermark(wm);
+            }
+        }
+        h.processWatermark(Long.MAX_VALUE);
+        java.util.Map<String, Long> actual = new java.util.TreeMap<>();
+        for (JsonNode n : stats()) {
+            String window =
+                    n.get("tenant_id").asText()
+                            + " "
+                            + java.time.Instant.parse(n.get("window_start").asText()).toEpochMilli()
+                            + " "
+                            + java.time.Instant.parse(n.get("window_end").asText()).toEpochMilli();
+            assertThat(actual.put(window, n.get("n").asLong()))
+                    .as("fired twice: %s", window)
+                    .isNull();
+        }
+        assertThat(actual).isEqualTo(expected);
+        assertThat(expected.size()).isGreaterThan(60);
+        assertThat(missed).as("events too late for some of their windows").isGreaterThan(20);
+        assertThat(stateEntries()).isZero();
+        assertThat(h.numEventTimeTimers()).isZero();
+    }
 }
