@@ -146,7 +146,10 @@ public final class ValueParser implements Serializable {
             } else if (type == FieldType.LONG && integral) {
                 return number.longValue();
             }
-            return fromNumber(number, text);
+            // the text a JSON tree shows for the number (1.50 as 1.5, 1e3 as 1000.0), not the
+            // token's
+            return fromNumber(
+                    number, number instanceof Double d ? Double.toString(d) : number.toString());
         }
         if (token == com.fasterxml.jackson.core.JsonToken.VALUE_STRING
                 && type.isNumeric()
@@ -351,6 +354,13 @@ public final class ValueParser implements Serializable {
         if (secondsAt < 0 || t.length() < secondsAt + 2 || seconds(t) < 0) {
             return;
         }
+        // only text the formatter prints back as is: not 24:00:00 (read as the next midnight) or a
+        // day the resolver clamped, whose neighbours the formatter might reject
+        if (!LocalDateTime.ofInstant(Instant.ofEpochMilli(millis), zoneId)
+                .format(formatter)
+                .equals(t)) {
+            return;
+        }
         java.time.zone.ZoneRules rules = zoneId.getRules();
         Instant at = Instant.ofEpochMilli(millis);
         java.time.zone.ZoneOffsetTransition before = rules.previousTransition(at.plusMillis(1));
@@ -397,7 +407,7 @@ public final class ValueParser implements Serializable {
             char c = pattern.charAt(i);
             if (c == '\'') {
                 quoted = !quoted;
-            } else if (!quoted && "VzOXxZ".indexOf(c) >= 0) {
+            } else if (!quoted && "VvzOXxZ".indexOf(c) >= 0) {
                 return true;
             }
         }

@@ -2,11 +2,16 @@ package io.sluice.runtime.processor;
 
 import io.sluice.runtime.row.EventRow;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.typeutils.base.LongSerializer;
 import org.apache.flink.api.common.typeutils.base.array.DoublePrimitiveArraySerializer;
+import org.apache.flink.runtime.state.StateInitializationContext;
+import org.apache.flink.runtime.state.StateSnapshotContext;
 import org.apache.flink.runtime.state.VoidNamespace;
 import org.apache.flink.runtime.state.VoidNamespaceSerializer;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
@@ -59,6 +64,8 @@ public final class PaneWindowOperator extends AbstractStreamOperator<EventRow>
     private transient int buffered;
     private transient long firstDue;
     private transient StreamRecord<EventRow> reuse;
+    private transient ListState<Long> watermarkState;
+    private transient long restoredWatermark;
 
     PaneWindowOperator(
             long size,
@@ -76,6 +83,40 @@ public final class PaneWindowOperator extends AbstractStreamOperator<EventRow>
 
     static long gcd(long a, long b) {
         return b == 0 ? a : gcd(b, a % b);
+    }
+
+    /**
+     * Flink does not checkpoint watermarks: a restored task starts from none. The last watermark is
+     * kept in operator state, so rows replayed after a restore are judged on time, late within the
+     * lateness (firing their windows again) or too late exactly as before the failure.
+     */
+    @Override
+    public void initializeState(StateInitializationContext context) throws Exception {
+        super.initializeState(context);
+        watermarkState =
+                context.getOperatorStateStore()
+                        .getUnionListState(
+                                new ListStateDescriptor<>("watermark", LongSerializer.INSTANCE));
+        restoredWatermark = Long.MIN_VALUE;
+        if (context.isRestored()) {
+            // after rescaling every task sees all tasks' watermarks: the smallest is safe
+            long min = Long.MAX_VALUE;
+            for (Long w : watermarkState.get()) {
+                min = Math.min(min, w);
+            }
+            restoredWatermark = min == Long.MAX_VALUE ? Long.MIN_VALUE : min;
+        }
+    }
+
+    @Override
+    public void snapshotState(StateSnapshotContext context) throws Exception {
+        super.snapshotState(context);
+        watermarkState.update(List.of(watermark()));
+    }
+
+    /** The watermark, or the one restored from a checkpoint while no newer one arrived. */
+    private long watermark() {
+        return Math.max(timers.currentWatermark(), restoredWatermark);
     }
 
     @Override
@@ -101,7 +142,7 @@ public final class PaneWindowOperator extends AbstractStreamOperator<EventRow>
                     "window-aggregate got a row without event time; the source needs 'event-time'");
         }
         long ts = element.getTimestamp();
-        long wm = timers.currentWatermark();
+        long wm = watermark();
         long paneEnd = ts - Math.floorMod(ts, slice) + slice;
         long firstEnd = firstWindowEnd(paneEnd);
         long lastEnd = lastWindowEnd(paneEnd);

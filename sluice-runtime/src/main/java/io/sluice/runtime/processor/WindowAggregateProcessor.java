@@ -258,7 +258,8 @@ public final class WindowAggregateProcessor implements ProcessorFactory, RoutePr
         Duration lateness = o.duration("allowed-lateness");
         EventRowTypeInfo resultType = new EventRowTypeInfo(ctx.step().result());
         SingleOutputStreamOperator<EventRow> results;
-        if ("session".equals(w.string("type"))) {
+        boolean session = "session".equals(w.string("type"));
+        if (session) {
             results =
                     keyed.window(EventTimeSessionWindows.withGap(w.duration("size")))
                             .allowedLateness(lateness)
@@ -284,7 +285,9 @@ public final class WindowAggregateProcessor implements ProcessorFactory, RoutePr
                             lateTag,
                             ctx.name("window-aggregate"));
         }
-        results.uid(ctx.uid("window")).name(ctx.name("window-aggregate"));
+        // pane windows keep other state than Flink's window operator did under "window": a new uid,
+        // so a savepoint from before panes fails to map its window state loudly, not silently
+        results.uid(ctx.uid(session ? "window" : "panes")).name(ctx.name("window-aggregate"));
         DataStream<EventRow> late = results.getSideOutput(lateTag);
         String lateSink = o.string("late-output");
         if (lateSink != null) {

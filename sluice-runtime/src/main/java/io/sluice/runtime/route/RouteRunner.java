@@ -254,8 +254,9 @@ public final class RouteRunner {
         }
 
         private JsonEncoder encoder(String output, RowSchema schema, String routeId, EventRow row) {
-            String id =
-                    output + "|" + routeId + "|" + row.configVersion() + "|" + schema.hashCode();
+            // not per version: the encoder writes each row's own version, and keeping one per
+            // version would grow with every config change
+            String id = output + "|" + routeId + "|" + schema.hashCode();
             JsonEncoder enc = encoders.get(id);
             if (enc == null) {
                 enc =

@@ -189,13 +189,35 @@ public final class WindowSet {
 
         @Override
         public TypeSerializerSnapshot<WindowSet> snapshotConfiguration() {
-            return new Snapshot();
+            return new PanesSnapshot();
         }
 
-        /** No parameters: a restored job reads the layout as is. */
+        /**
+         * The layout before panes (an accumulator per window, no panes). Kept so that state written
+         * with it is recognised, and refused: windows open at such a savepoint cannot be carried
+         * over, and Flink says so instead of misreading them.
+         */
         public static final class Snapshot extends SimpleTypeSerializerSnapshot<WindowSet> {
             public Snapshot() {
                 super(() -> INSTANCE);
+            }
+        }
+
+        /** Windows and their panes; no parameters. */
+        public static final class PanesSnapshot extends SimpleTypeSerializerSnapshot<WindowSet> {
+            public PanesSnapshot() {
+                super(() -> INSTANCE);
+            }
+
+            @Override
+            public org.apache.flink.api.common.typeutils.TypeSerializerSchemaCompatibility<
+                            WindowSet>
+                    resolveSchemaCompatibility(TypeSerializerSnapshot<WindowSet> old) {
+                if (old instanceof Snapshot) {
+                    return org.apache.flink.api.common.typeutils.TypeSerializerSchemaCompatibility
+                            .incompatible();
+                }
+                return super.resolveSchemaCompatibility(old);
             }
         }
     }
