@@ -12,7 +12,7 @@ import io.sluice.spec.routes.RouteSpec;
 import org.apache.flink.streaming.api.datastream.DataStream;
 
 /** A processor with a bug: it throws on every event (to test isolation and the breaker). */
-public final class ExplodeProcessor implements ProcessorFactory, RouteProcessor {
+public class ExplodeProcessor implements ProcessorFactory, RouteProcessor {
     @Override
     public String identifier() {
         return "explode";

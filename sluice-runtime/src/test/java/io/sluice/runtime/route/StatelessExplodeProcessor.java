@@ -1,21 +1,12 @@
 package io.sluice.runtime.route;
 
-import io.sluice.runtime.compose.StepContext;
-import io.sluice.runtime.processor.ProcessorFactory;
-import io.sluice.runtime.processor.StepResult;
-import io.sluice.runtime.row.EventRow;
-import io.sluice.spec.model.RowSchema;
-import io.sluice.spec.options.Options;
-import io.sluice.spec.options.OptionsSchema;
-import io.sluice.spec.problem.Problems;
 import io.sluice.spec.routes.RouteSpec;
-import org.apache.flink.streaming.api.datastream.DataStream;
 
 /**
- * A stateless processor with a bug: it throws on every event (to test isolation and the breaker
- * where the routing stage runs stateless routes).
+ * {@link ExplodeProcessor} declared stateless: it throws on every event, to test isolation and the
+ * breaker where the routing stage runs stateless routes itself.
  */
-public final class StatelessExplodeProcessor implements ProcessorFactory, RouteProcessor {
+public final class StatelessExplodeProcessor extends ExplodeProcessor {
     @Override
     public String identifier() {
         return "explode-stateless";
@@ -24,31 +15,6 @@ public final class StatelessExplodeProcessor implements ProcessorFactory, RouteP
     @Override
     public String description() {
         return "Throws on every event, keeping no state (tests only).";
-    }
-
-    @Override
-    public boolean listed() {
-        return false;
-    }
-
-    @Override
-    public OptionsSchema options() {
-        return OptionsSchema.builder().build();
-    }
-
-    @Override
-    public Shape shape() {
-        return Shape.BRANCH;
-    }
-
-    @Override
-    public RowSchema check(Options options, RowSchema input, Problems problems) {
-        return input;
-    }
-
-    @Override
-    public StepResult apply(StepContext ctx, DataStream<EventRow> input) {
-        throw new UnsupportedOperationException("explode-stateless runs in routes only");
     }
 
     @Override
