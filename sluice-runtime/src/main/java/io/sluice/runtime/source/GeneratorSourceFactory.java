@@ -26,13 +26,17 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  * runs with nothing to download. Profile {@code taxi-trips}: Chicago Taxi Trips columns.
  */
 public final class GeneratorSourceFactory implements SourceFactory, PluginCheck {
+    static final java.util.Set<String> JSON_PROFILES =
+            java.util.Set.of("business-events", "user-behaviour");
+
     static final OptionsSchema OPTIONS =
             OptionsSchema.builder()
                     .optional(
                             "profile",
-                            OptionType.oneOf("taxi-trips", "business-events"),
+                            OptionType.oneOf("taxi-trips", "business-events", "user-behaviour"),
                             "taxi-trips",
-                            "what to generate: taxi trips (CSV) or business events (JSON)")
+                            "what to generate: taxi trips (CSV), business events or user behaviour"
+                                    + " (JSON)")
                     .optional(
                             "count",
                             OptionType.INT,
@@ -103,12 +107,15 @@ public final class GeneratorSourceFactory implements SourceFactory, PluginCheck 
                 problems.add(o.pos(share), o.path(share), "a share is between 0 and 1");
             }
         }
-        if ("business-events".equals(o.string("profile"))) {
+        if (JSON_PROFILES.contains(o.string("profile"))) {
             if (!"json".equals(o.string("format"))) {
                 problems.add(
                         o.pos("format"),
                         o.path("format"),
-                        "business events are JSON lines: set 'format: json'");
+                        ("business-events".equals(o.string("profile"))
+                                        ? "business events"
+                                        : "user behaviour events")
+                                + " are JSON lines: set 'format: json'");
             }
         } else if (!"csv".equals(o.string("format")) || !",".equals(o.string("delimiter"))) {
             problems.add(
@@ -137,12 +144,15 @@ public final class GeneratorSourceFactory implements SourceFactory, PluginCheck 
 
     /** The lines a generator source with these options yields. */
     public static GeneratedLines lines(Options o) {
+        if ("user-behaviour".equals(o.string("profile"))) {
+            return new BehaviourEvents(
+                    o.longValue("seed"),
+                    utc(o.string("start")),
+                    o.duration("interval").toMillis(),
+                    o.doubleValue("dirty-share"));
+        }
         if ("business-events".equals(o.string("profile"))) {
-            long start =
-                    LocalDateTime.parse(o.string("start"))
-                            .atZone(ZoneId.of("UTC"))
-                            .toInstant()
-                            .toEpochMilli();
+            long start = utc(o.string("start"));
             return new BusinessEvents(
                     o.longValue("seed"),
                     start,
@@ -150,6 +160,13 @@ public final class GeneratorSourceFactory implements SourceFactory, PluginCheck 
                     o.doubleValue("dirty-share"));
         }
         return trips(o);
+    }
+
+    private static long utc(String localDateTime) {
+        return LocalDateTime.parse(localDateTime)
+                .atZone(ZoneId.of("UTC"))
+                .toInstant()
+                .toEpochMilli();
     }
 
     /** The trips a generator source with these options yields (also for benchmarks' input). */
