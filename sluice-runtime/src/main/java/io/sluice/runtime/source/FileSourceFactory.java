@@ -6,7 +6,10 @@ import io.sluice.runtime.row.EventRowTypeInfo;
 import io.sluice.spec.model.RowSchema;
 import io.sluice.spec.model.Spec.SourceSpec;
 import io.sluice.spec.options.OptionType;
+import io.sluice.spec.options.Options;
 import io.sluice.spec.options.OptionsSchema;
+import io.sluice.spec.plugin.PluginCheck;
+import io.sluice.spec.problem.Problems;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -25,16 +28,22 @@ import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 /**
- * {@code file}: CSV (with a header line) or JSON-lines files; a path is a file or a folder of them,
- * relative to the spec's folder. Each row remembers {@code file:line}.
+ * {@code file}: CSV (with a header line, or with {@code columns} naming the columns of files
+ * without one) or JSON-lines files; a path is a file or a folder of them, relative to the spec's
+ * folder. Each row remembers {@code file:line}.
  */
-public final class FileSourceFactory implements SourceFactory {
+public final class FileSourceFactory implements SourceFactory, PluginCheck {
     static final OptionsSchema OPTIONS =
             OptionsSchema.builder()
                     .required(
                             "path",
                             OptionType.STRING,
                             "a file, or a folder of files, relative to the spec")
+                    .optional(
+                            "columns",
+                            OptionType.listOf(OptionType.STRING),
+                            null,
+                            "CSV without a header line: the column names, in order")
                     .build();
 
     @Override
@@ -44,7 +53,7 @@ public final class FileSourceFactory implements SourceFactory {
 
     @Override
     public String description() {
-        return "Reads CSV (with header) or JSON-lines files.";
+        return "Reads CSV (with a header, or with 'columns') or JSON-lines files.";
     }
 
     @Override
@@ -79,7 +88,29 @@ public final class FileSourceFactory implements SourceFactory {
     }
 
     @Override
+    public void check(Options o, Problems problems) {
+        List<String> columns = o.list("columns");
+        if (o.get("columns") == null) {
+            return;
+        }
+        if (!"csv".equals(o.string("format"))) {
+            problems.add(
+                    o.pos("columns"),
+                    o.path("columns"),
+                    "'columns' names the columns of CSV files without a header; JSON has names");
+        } else if (columns.isEmpty()) {
+            problems.add(o.pos("columns"), o.path("columns"), "name at least one column");
+        } else if (new java.util.HashSet<>(columns).size() != columns.size()) {
+            problems.add(o.pos("columns"), o.path("columns"), "a column is named twice");
+        }
+    }
+
+    @Override
     public List<String> csvHeader(SourceSpec spec, RunContext run) throws IOException {
+        if (spec.options().get("columns") != null) {
+            files(spec, run); // the files must exist all the same
+            return spec.options().list("columns");
+        }
         List<String> header = null;
         Path first = null;
         for (Path f : files(spec, run)) {
@@ -118,7 +149,8 @@ public final class FileSourceFactory implements SourceFactory {
     @Override
     public DataStream<EventRow> create(
             StreamExecutionEnvironment env, SourceSpec spec, RunContext run) throws IOException {
-        boolean skipHeader = "csv".equals(spec.format().type());
+        boolean skipHeader =
+                "csv".equals(spec.format().type()) && spec.options().get("columns") == null;
         DataStream<EventRow> out = null;
         List<Path> files = files(spec, run);
         for (int i = 0; i < files.size(); i++) {
