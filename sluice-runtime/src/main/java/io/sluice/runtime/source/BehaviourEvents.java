@@ -52,7 +52,7 @@ public final class BehaviourEvents implements GeneratedLines {
         String scenario = SCENARIOS[r.nextInt(SCENARIOS.length)];
         String user = "u-" + r.nextInt(USERS);
         int item = item(r);
-        String action = ACTIONS[pick(r, ACTION_SHARE)];
+        String action = ACTIONS[GeneratedLines.weighted(r, ACTION_SHARE)];
         boolean watched = action.equals("view") || action.equals("click");
         long watchMillis = watched ? Math.round(1000 * Math.exp(2 + r.nextGaussian())) : -1;
         String userMember = "\"user_id\":\"" + user + "\",";
@@ -101,17 +101,6 @@ public final class BehaviourEvents implements GeneratedLines {
     /** An item's category: fixed per item, hot items spread over every category. */
     static int category(int item) {
         return 1 + (int) Math.floorMod(TaxiTrips.mix(item), (long) CATEGORIES);
-    }
-
-    private static int pick(SplittableRandom r, double[] shares) {
-        double x = r.nextDouble();
-        for (int i = 0; i < shares.length; i++) {
-            x -= shares[i];
-            if (x < 0) {
-                return i;
-            }
-        }
-        return shares.length - 1;
     }
 
     private static double[] zipf(int n) {

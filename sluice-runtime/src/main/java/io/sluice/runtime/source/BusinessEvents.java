@@ -32,7 +32,7 @@ public final class BusinessEvents implements GeneratedLines {
     public byte[] line(long i) {
         SplittableRandom r = new SplittableRandom(TaxiTrips.mix(seed * 0x9E3779B97F4A7C15L + i));
         long time = startMillis + i * intervalMillis + r.nextLong(Math.max(1, intervalMillis));
-        String type = pick(r);
+        String type = TYPES[GeneratedLines.weighted(r, TYPE_SHARE)];
         String tenant = TENANTS[r.nextDouble() < 0.7 ? 0 : 1];
         String user = "u-" + (1 + r.nextInt(50));
         double amount = Math.round((5 + Math.exp(3 + r.nextGaussian())) * 100) / 100.0;
@@ -72,16 +72,5 @@ public final class BusinessEvents implements GeneratedLines {
                         + payload
                         + "}";
         return line.getBytes(StandardCharsets.UTF_8);
-    }
-
-    private static String pick(SplittableRandom r) {
-        double x = r.nextDouble();
-        for (int i = 0; i < TYPES.length; i++) {
-            x -= TYPE_SHARE[i];
-            if (x < 0) {
-                return TYPES[i];
-            }
-        }
-        return TYPES[TYPES.length - 1];
     }
 }
