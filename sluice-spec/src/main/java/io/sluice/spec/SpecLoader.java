@@ -10,6 +10,7 @@ import io.sluice.spec.model.Spec.Format;
 import io.sluice.spec.model.Spec.PipelineSpec;
 import io.sluice.spec.model.Spec.RoutesSpec;
 import io.sluice.spec.model.Spec.RuntimeSpec;
+import io.sluice.spec.model.Spec.ScenariosSpec;
 import io.sluice.spec.model.Spec.SinkSpec;
 import io.sluice.spec.model.Spec.SourceSpec;
 import io.sluice.spec.model.Spec.StepSpec;
@@ -243,6 +244,55 @@ public final class SpecLoader {
                             "a route's keyed state not written for this long is released")
                     .build();
 
+    static final OptionsSchema SCENARIOS =
+            OptionsSchema.builder()
+                    .required(
+                            "store",
+                            OptionType.STRING,
+                            "config store: a folder (relative to the spec) or a JDBC URL")
+                    .optional(
+                            "hot-items",
+                            OptionType.listOf(OptionType.STRING),
+                            List.of(),
+                            "sinks receiving hot item rankings")
+                    .optional(
+                            "profiles",
+                            OptionType.listOf(OptionType.STRING),
+                            List.of(),
+                            "sinks receiving user interest profiles")
+                    .optional(
+                            "metrics",
+                            OptionType.listOf(OptionType.STRING),
+                            List.of(),
+                            "sinks receiving CTR, CVR and watch-time metrics")
+                    .optional(
+                            "unmatched",
+                            OptionType.STRING,
+                            null,
+                            "sink receiving events of no configured scenario")
+                    .optional("tenant-field", OptionType.STRING, "tenant_id", "tenant field")
+                    .optional("scenario-field", OptionType.STRING, "scenario_id", "scenario field")
+                    .optional("user-field", OptionType.STRING, "user_id", "user field")
+                    .optional("item-field", OptionType.STRING, "item_id", "item field")
+                    .optional("category-field", OptionType.STRING, "category_id", "category field")
+                    .optional("action-field", OptionType.STRING, "action", "action field")
+                    .optional(
+                            "watch-time-field",
+                            OptionType.STRING,
+                            null,
+                            "field with watch time in ms (default watch_time_ms when present)")
+                    .optional(
+                            "poll-interval",
+                            OptionType.DURATION,
+                            Duration.ofMillis(50),
+                            "how often the job asks the store for a new version")
+                    .optional(
+                            "keep-versions",
+                            OptionType.INT,
+                            4L,
+                            "recent versions each task keeps for events stamped with them")
+                    .build();
+
     static final OptionsSchema PIPELINE =
             OptionsSchema.builder()
                     .required("id", OptionType.STRING, "pipeline id")
@@ -261,6 +311,11 @@ public final class SpecLoader {
                             OptionType.object(ROUTES),
                             null,
                             "live routes from a config store, after the steps")
+                    .optional(
+                            "scenarios",
+                            OptionType.object(SCENARIOS),
+                            null,
+                            "recommendation scenarios from a config store, after the steps")
                     .build();
 
     private static final Pos SET = new Pos("--set", 1, 1);
@@ -772,7 +827,9 @@ public final class SpecLoader {
                     }
                 }
             }
-            if (seq.items().isEmpty() && o.object("routes") == null) {
+            if (seq.items().isEmpty()
+                    && o.object("routes") == null
+                    && o.object("scenarios") == null) {
                 problems.add(seq.pos(), o.path("steps"), "a pipeline needs at least one step");
             }
         } else if (raw != null) {
@@ -785,8 +842,30 @@ public final class SpecLoader {
         RoutesSpec routes = null;
         if (o.object("routes") != null) {
             routes = routes(o.object("routes"), schema, sinkIds, problems);
-        } else if (raw == null) {
-            problems.add(o.pos(), o.path("steps"), "a pipeline needs 'steps', 'routes' or both");
+        }
+        ScenariosSpec scenarios = null;
+        if (o.object("scenarios") != null) {
+            scenarios = scenarios(o.object("scenarios"), schema, sinkIds, problems);
+            if (source != null && source.eventTime() == null) {
+                problems.add(
+                        o.object("scenarios").pos(),
+                        o.path("scenarios"),
+                        "scenarios work in event time: declare 'event-time' on source '"
+                                + source.id()
+                                + "'");
+            }
+            if (routes != null && !routes.store().equals(scenarios.store())) {
+                problems.add(
+                        o.object("scenarios").pos("store"),
+                        o.object("scenarios").path("store"),
+                        "routes and scenarios of a pipeline share one config store: use '"
+                                + routes.store()
+                                + "'");
+            }
+        }
+        if (raw == null && routes == null && scenarios == null) {
+            problems.add(
+                    o.pos(), o.path("steps"), "a pipeline needs 'steps', 'routes', 'scenarios'");
         }
         out.add(
                 new PipelineSpec(
@@ -795,7 +874,69 @@ public final class SpecLoader {
                         o.string("dead-letters"),
                         o.pos(),
                         steps,
-                        routes));
+                        routes,
+                        scenarios));
+    }
+
+    private static ScenariosSpec scenarios(
+            Options r, RowSchema input, Set<String> sinkIds, Problems problems) {
+        for (String key : List.of("hot-items", "profiles", "metrics")) {
+            List<String> sinks = r.list(key);
+            for (int i = 0; i < sinks.size(); i++) {
+                if (sinks.get(i) != null && !sinkIds.contains(sinks.get(i))) {
+                    problems.add(
+                            r.pos(key, i),
+                            r.path(key) + "[" + i + "]",
+                            Suggest.unknown("sink", sinks.get(i), sinkIds));
+                }
+            }
+        }
+        checkSinkRef(r, "unmatched", sinkIds, problems);
+        String watch = r.string("watch-time-field");
+        if (!input.fields().isEmpty()) {
+            for (String key :
+                    List.of(
+                            "tenant-field",
+                            "scenario-field",
+                            "user-field",
+                            "item-field",
+                            "category-field",
+                            "action-field")) {
+                routingField(r, key, input, FieldType.STRING, problems);
+            }
+            if (watch != null) {
+                routingField(r, "watch-time-field", input, FieldType.LONG, problems);
+            } else if (input.field("watch_time_ms") != null
+                    && input.field("watch_time_ms").type() == FieldType.LONG) {
+                watch = "watch_time_ms";
+            }
+        }
+        long keep = r.longValue("keep-versions");
+        if (keep < 2 || keep > 100) {
+            problems.add(r.pos("keep-versions"), r.path("keep-versions"), "must be 2 to 100");
+            keep = 4;
+        }
+        Duration poll = r.duration("poll-interval");
+        if (poll != null && poll.toMillis() < 10) {
+            problems.add(r.pos("poll-interval"), r.path("poll-interval"), "at least 10ms");
+        }
+        return new ScenariosSpec(
+                r.string("store"),
+                r.list("hot-items"),
+                r.list("profiles"),
+                r.list("metrics"),
+                r.string("unmatched"),
+                r.string("tenant-field"),
+                r.string("scenario-field"),
+                r.string("user-field"),
+                r.string("item-field"),
+                r.string("category-field"),
+                r.string("action-field"),
+                watch,
+                poll,
+                (int) keep,
+                r.pos(),
+                input);
     }
 
     private static RoutesSpec routes(

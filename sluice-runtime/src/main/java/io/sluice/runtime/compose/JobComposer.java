@@ -6,11 +6,15 @@ import io.sluice.runtime.processor.ProcessorFactory;
 import io.sluice.runtime.processor.StepResult;
 import io.sluice.runtime.route.ConfigUpdate;
 import io.sluice.runtime.route.ControlSource;
+import io.sluice.runtime.route.MatchScenarios;
 import io.sluice.runtime.route.RouteEvents;
 import io.sluice.runtime.route.RouteRunner;
 import io.sluice.runtime.route.RoutedEvent;
 import io.sluice.runtime.route.RoutedEventSerializer;
 import io.sluice.runtime.route.RunRoutes;
+import io.sluice.runtime.route.ScenarioProfiles;
+import io.sluice.runtime.route.ScenarioWindows;
+import io.sluice.runtime.route.Scenarios;
 import io.sluice.runtime.route.StoreVersions;
 import io.sluice.runtime.row.DeadLetters;
 import io.sluice.runtime.row.EventRow;
@@ -25,6 +29,7 @@ import io.sluice.spec.model.RowSchema;
 import io.sluice.spec.model.Spec;
 import io.sluice.spec.model.Spec.PipelineSpec;
 import io.sluice.spec.model.Spec.RoutesSpec;
+import io.sluice.spec.model.Spec.ScenariosSpec;
 import io.sluice.spec.model.Spec.SinkSpec;
 import io.sluice.spec.model.Spec.SourceSpec;
 import io.sluice.spec.model.Spec.StepSpec;
@@ -226,12 +231,17 @@ public final class JobComposer {
 
         // Steps ---> accepted rows counted (every input row is accepted or a dead letter)
         rows =
-                rows.process(new CountAccepted(p.routes() != null), new EventRowTypeInfo(schema))
+                rows.process(
+                                new CountAccepted(p.routes() != null || p.scenarios() != null),
+                                new EventRowTypeInfo(schema))
                         .uid(p.id() + ".accepted")
                         .name(p.id() + " accepted");
 
         if (p.routes() != null) {
             composeRoutes(spec, p, source, env, rows, schema, bySink, deadLetters);
+        }
+        if (p.scenarios() != null) {
+            composeScenarios(spec, p, source, env, rows, schema, bySink, deadLetters);
         }
 
         // Dead letters ---> dead-letters sink
@@ -359,6 +369,127 @@ public final class JobComposer {
                     bySink.computeIfAbsent(t.getKey(), k -> new ArrayList<>());
             to.add(routed.getSideOutput(t.getValue()));
             to.add(results.getSideOutput(t.getValue()));
+        }
+    }
+
+    /**
+     * Recommendation scenarios: stage 1 stamps each behaviour event with the config version in
+     * force and forks it to the scenario's keyed stages, which compute hot items and metrics (keyed
+     * by tenant and scenario) and user profiles (keyed by user).
+     *
+     * <pre>
+     * Config store ---> control (parallelism 1) ---broadcast---+
+     *                                                          v
+     * Rows ---> Match scenarios ---keyBy(tenant, scenario)---> Hot items, metrics ---> sinks
+     *             |  side outputs: unmatched, dead letters
+     *             +---keyBy(tenant, scenario, user)---> Profiles ---> sinks
+     * </pre>
+     */
+    private void composeScenarios(
+            Spec spec,
+            PipelineSpec p,
+            SourceSpec source,
+            StreamExecutionEnvironment env,
+            DataStream<EventRow> rows,
+            RowSchema schema,
+            Map<String, List<DataStream<SinkRecord>>> bySink,
+            List<DataStream<EventRow>> deadLetters) {
+        ScenariosSpec sc = p.scenarios();
+        RouteCatalog catalog = RouteCatalog.of(spec, p);
+        StoreVersions store = new StoreVersions(storeLocation(sc.store()), catalog);
+        checkStore(store, catalog);
+        String step = p.id() + ".scenarios";
+
+        // Config store ---> control stream, broadcast
+        BroadcastStream<ConfigUpdate> control =
+                env.fromSource(
+                                new ControlSource(
+                                        store, sc.pollInterval(), connectors.bounded(source)),
+                                ControlSource.watermarks(),
+                                p.id() + " scenario config versions",
+                                ConfigUpdate.TYPE)
+                        .setParallelism(1)
+                        .uid(step + ".control")
+                        .broadcast(RouteEvents.VERSIONS);
+
+        // Rows ---> Match scenarios: stamped with the version in force, forked per part
+        Scenarios.Fields fields = Scenarios.Fields.of(sc);
+        OutputTag<EventRow> unmatchedTag =
+                sc.unmatched() == null
+                        ? null
+                        : new OutputTag<>(p.id() + ".unmatched", new EventRowTypeInfo(schema));
+        SingleOutputStreamOperator<RoutedEvent> matched =
+                rows.connect(control)
+                        .process(
+                                new MatchScenarios(
+                                        catalog,
+                                        store.forTasks(),
+                                        sc.keepVersions(),
+                                        fields,
+                                        unmatchedTag,
+                                        step),
+                                RoutedEventSerializer.TYPE)
+                        .uid(step + ".match")
+                        .name(p.id() + " match scenarios");
+        deadLetters.add(matched.getSideOutput(DeadLetters.TAG));
+        if (unmatchedTag != null) {
+            encodeTo(
+                    spec,
+                    bySink,
+                    new Emitted(
+                            sc.unmatched(),
+                            matched.getSideOutput(unmatchedTag),
+                            schema,
+                            p.id() + ".unmatched"));
+        }
+
+        // Match ---> keyBy(tenant, scenario) ---> hot items and metrics
+        SingleOutputStreamOperator<EventRow> windows =
+                matched.keyBy(RoutedEvent::key, Types.STRING)
+                        .transform(
+                                p.id() + " scenarios: hot items, metrics",
+                                DeadLetters.TYPE,
+                                new ScenarioWindows(
+                                        catalog, store.forTasks(), sc.keepVersions(), fields, step))
+                        .uid(step + ".windows");
+        deadLetters.add(windows.getSideOutput(DeadLetters.TAG));
+        for (String sink : sc.hotItems()) {
+            encodeTo(
+                    spec,
+                    bySink,
+                    new Emitted(
+                            sink,
+                            windows.getSideOutput(ScenarioWindows.HOT_ITEMS),
+                            Scenarios.HOT_ITEMS,
+                            step + ".hot-items"));
+        }
+        for (String sink : sc.metrics()) {
+            encodeTo(
+                    spec,
+                    bySink,
+                    new Emitted(
+                            sink,
+                            windows.getSideOutput(ScenarioWindows.METRICS),
+                            Scenarios.METRICS,
+                            step + ".metrics"));
+        }
+
+        // Match ---> keyBy(tenant, scenario, user) ---> profiles
+        SingleOutputStreamOperator<EventRow> profiles =
+                matched.getSideOutput(MatchScenarios.PROFILES)
+                        .keyBy(RoutedEvent::key, Types.STRING)
+                        .process(
+                                new ScenarioProfiles(
+                                        catalog, store.forTasks(), sc.keepVersions(), fields, step),
+                                new EventRowTypeInfo(Scenarios.PROFILES))
+                        .uid(step + ".profiles")
+                        .name(p.id() + " scenarios: user profiles");
+        deadLetters.add(profiles.getSideOutput(DeadLetters.TAG));
+        for (String sink : sc.profiles()) {
+            encodeTo(
+                    spec,
+                    bySink,
+                    new Emitted(sink, profiles, Scenarios.PROFILES, step + ".profiles"));
         }
     }
 

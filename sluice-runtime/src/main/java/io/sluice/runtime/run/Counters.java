@@ -26,6 +26,15 @@ public final class Counters {
     /** Times a route was suspended on a task by its circuit breaker. */
     public static final String ROUTES_SUSPENDED = "sluice.routes-suspended";
 
+    /** Events taken by a recommendation scenario. */
+    public static final String SCENARIO_EVENTS = "sluice.scenario-events";
+
+    /** Events of a tenant and scenario the config does not have (or has disabled). */
+    public static final String SCENARIO_UNMATCHED = "sluice.scenario-unmatched";
+
+    /** Events too late for every window or profile bucket of their scenario. */
+    public static final String SCENARIO_LATE = "sluice.scenario-late";
+
     public static final String WATERMARK = "sluice.watermark";
 
     /** Followed by the reason: {@code sluice.dead-letters.bad-value}. */

@@ -43,15 +43,18 @@ public record Spec(
                 pipelines.stream()
                         .map(
                                 p ->
-                                        p.routes() == null
-                                                ? p
-                                                : new PipelineSpec(
-                                                        p.id(),
-                                                        p.source(),
-                                                        p.deadLetters(),
-                                                        p.pos(),
-                                                        p.steps(),
-                                                        p.routes().withStore(store)))
+                                        new PipelineSpec(
+                                                p.id(),
+                                                p.source(),
+                                                p.deadLetters(),
+                                                p.pos(),
+                                                p.steps(),
+                                                p.routes() == null
+                                                        ? null
+                                                        : p.routes().withStore(store),
+                                                p.scenarios() == null
+                                                        ? null
+                                                        : p.scenarios().withStore(store)))
                         .toList();
         return new Spec(name, description, file, hash, runtime, sources, sinks, ps);
     }
@@ -117,7 +120,54 @@ public record Spec(
             String deadLetters,
             Pos pos,
             List<StepSpec> steps,
-            RoutesSpec routes) {}
+            RoutesSpec routes,
+            ScenariosSpec scenarios) {}
+
+    /**
+     * Where a pipeline's recommendation scenarios come from (a config store, like live routes), the
+     * fields of behaviour events they read, and the sinks their results go to: hot item rankings,
+     * user profiles and metrics. Events of a tenant and scenario the config does not have go to
+     * {@code unmatched} when named (they are always counted).
+     */
+    public record ScenariosSpec(
+            String store,
+            List<String> hotItems,
+            List<String> profiles,
+            List<String> metrics,
+            String unmatched,
+            String tenantField,
+            String scenarioField,
+            String userField,
+            String itemField,
+            String categoryField,
+            String actionField,
+            String watchTimeField,
+            java.time.Duration pollInterval,
+            int keepVersions,
+            Pos pos,
+            RowSchema input)
+            implements java.io.Serializable {
+
+        public ScenariosSpec withStore(String other) {
+            return new ScenariosSpec(
+                    other,
+                    hotItems,
+                    profiles,
+                    metrics,
+                    unmatched,
+                    tenantField,
+                    scenarioField,
+                    userField,
+                    itemField,
+                    categoryField,
+                    actionField,
+                    watchTimeField,
+                    pollInterval,
+                    keepVersions,
+                    pos,
+                    input);
+        }
+    }
 
     /**
      * Where a pipeline's live routes come from and what they may use. {@code input} is the schema

@@ -100,7 +100,16 @@ public final class RoutesLoader {
     static final OptionsSchema TOP =
             OptionsSchema.builder()
                     .optional("description", OptionType.STRING, "", "what this config is for")
-                    .required("routes", new OptionType.Raw("a list of routes"), "the routing table")
+                    .optional(
+                            "routes",
+                            new OptionType.Raw("a list of routes"),
+                            null,
+                            "the routing table")
+                    .optional(
+                            "scenarios",
+                            new OptionType.Raw("a list of scenarios"),
+                            null,
+                            "recommendation scenarios per tenant")
                     .build();
 
     private final PluginRegistry registry;
@@ -159,7 +168,13 @@ public final class RoutesLoader {
         Options top = binder.bind(root, TOP, "");
         List<RouteSpec> routes = new ArrayList<>();
         Object raw = top.get("routes");
-        if (raw instanceof YNode.YSeq seq) {
+        if (raw instanceof YNode.YSeq seq && !seq.items().isEmpty() && !catalog.routes()) {
+            problems.add(
+                    seq.pos(),
+                    "routes",
+                    "this job runs no live routes: its pipeline has no 'routes' block (write"
+                            + " 'routes: []' or leave the key out)");
+        } else if (raw instanceof YNode.YSeq seq) {
             Map<String, Integer> seen = new HashMap<>();
             for (int i = 0; i < seq.items().size(); i++) {
                 YNode node = seq.items().get(i);
@@ -182,7 +197,17 @@ public final class RoutesLoader {
                     "routes",
                     "expected a list of routes, found " + ((YNode) raw).kind());
         }
-        return problems.isEmpty() ? new RoutingTable(version, routes) : null;
+        if (raw == null && top.get("scenarios") == null && root instanceof YNode.YMap) {
+            problems.add(root.pos(), "routes", "the document has neither 'routes' nor 'scenarios'");
+        }
+        List<ScenarioSpec> scenarios = ScenariosLoader.read(top.get("scenarios"), binder, problems);
+        if (!scenarios.isEmpty() && !catalog.scenarios()) {
+            problems.add(
+                    ((YNode) top.get("scenarios")).pos(),
+                    "scenarios",
+                    "this job runs no scenarios: its pipeline has no 'scenarios' block");
+        }
+        return problems.isEmpty() ? new RoutingTable(version, routes, scenarios) : null;
     }
 
     private RouteSpec route(

@@ -15,10 +15,16 @@ public final class RoutingTable implements Serializable {
     private final long version;
     private final List<RouteSpec> routes;
     private final Map<String, RouteSpec> byId = new HashMap<>();
+    private final Map<String, ScenarioSpec> scenarios = new java.util.LinkedHashMap<>();
     private transient Map<String, List<RouteSpec>> byType;
 
     public RoutingTable(long version, List<RouteSpec> routes) {
+        this(version, routes, List.of());
+    }
+
+    public RoutingTable(long version, List<RouteSpec> routes, List<ScenarioSpec> scenarios) {
         this.version = version;
+        scenarios.forEach(s -> this.scenarios.put(s.key(), s));
         List<RouteSpec> ordered = new ArrayList<>(routes);
         // stable: equal priorities keep document order
         ordered.sort((a, b) -> Integer.compare(b.priority(), a.priority()));
@@ -33,6 +39,21 @@ public final class RoutingTable implements Serializable {
     /** All routes (enabled or not) in evaluation order. */
     public List<RouteSpec> routes() {
         return routes;
+    }
+
+    /** The tenant's scenario, or null when this version has none by that id. */
+    public ScenarioSpec scenario(String tenant, String scenario) {
+        return scenarios.get(ScenarioSpec.key(tenant, scenario));
+    }
+
+    /** The scenario with this {@link ScenarioSpec#key()}, or null. */
+    public ScenarioSpec scenario(String key) {
+        return scenarios.get(key);
+    }
+
+    /** All scenarios (enabled or not), in document order. */
+    public java.util.Collection<ScenarioSpec> scenarios() {
+        return scenarios.values();
     }
 
     public RouteSpec route(String id) {
