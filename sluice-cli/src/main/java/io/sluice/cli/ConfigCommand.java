@@ -86,7 +86,7 @@ final class ConfigCommand {
             Spec s = new SpecLoader(registry).load(spec);
             Spec.PipelineSpec p =
                     s.pipelines().stream()
-                            .filter(x -> x.routes() != null)
+                            .filter(x -> x.routes() != null || x.scenarios() != null)
                             .filter(x -> pipeline == null || x.id().equals(pipeline))
                             .findFirst()
                             .orElseThrow(
@@ -97,10 +97,13 @@ final class ConfigCommand {
                                                             + (pipeline == null
                                                                     ? ""
                                                                     : " '" + pipeline + "'")
-                                                            + " has live routes"));
+                                                            + " has live routes or scenarios"));
             RouteCatalog catalog = RouteCatalog.of(s, p);
             RoutesLoader loader = new RoutesLoader(registry);
-            String where = store != null ? store : p.routes().store();
+            String where =
+                    store != null
+                            ? store
+                            : p.routes() != null ? p.routes().store() : p.scenarios().store();
             StoreLocation loc;
             if (where.startsWith("jdbc:")) {
                 loc = StoreLocation.parse(where);

@@ -49,6 +49,11 @@ final class ValidateCommand implements Callable<Integer> {
                             "  pipeline %s takes live routes from %s: check them with 'sluice config"
                                     + " validate %s FILE' or 'sluice config get %s'%n",
                             p.id(), p.routes().store(), spec, spec);
+                } else if (p.scenarios() != null) {
+                    out.printf(
+                            "  pipeline %s takes recommendation scenarios from %s: check them with"
+                                    + " 'sluice config validate %s FILE' or 'sluice config get %s'%n",
+                            p.id(), p.scenarios().store(), spec, spec);
                 }
             }
             return 0;
