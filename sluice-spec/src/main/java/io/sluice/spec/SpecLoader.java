@@ -266,6 +266,11 @@ public final class SpecLoader {
                             List.of(),
                             "sinks receiving CTR, CVR and watch-time metrics")
                     .optional(
+                            "rankings",
+                            OptionType.listOf(OptionType.STRING),
+                            List.of(),
+                            "sinks receiving each window's whole ranking as one record (e.g. redis)")
+                    .optional(
                             "unmatched",
                             OptionType.STRING,
                             null,
@@ -880,7 +885,7 @@ public final class SpecLoader {
 
     private static ScenariosSpec scenarios(
             Options r, RowSchema input, Set<String> sinkIds, Problems problems) {
-        for (String key : List.of("hot-items", "profiles", "metrics")) {
+        for (String key : List.of("hot-items", "profiles", "metrics", "rankings")) {
             List<String> sinks = r.list(key);
             for (int i = 0; i < sinks.size(); i++) {
                 if (sinks.get(i) != null && !sinkIds.contains(sinks.get(i))) {
@@ -925,6 +930,7 @@ public final class SpecLoader {
                 r.list("hot-items"),
                 r.list("profiles"),
                 r.list("metrics"),
+                r.list("rankings"),
                 r.string("unmatched"),
                 r.string("tenant-field"),
                 r.string("scenario-field"),

@@ -450,7 +450,12 @@ public final class JobComposer {
                                 p.id() + " scenarios: hot items, metrics",
                                 DeadLetters.TYPE,
                                 new ScenarioWindows(
-                                        catalog, store.forTasks(), sc.keepVersions(), fields, step))
+                                        catalog,
+                                        store.forTasks(),
+                                        sc.keepVersions(),
+                                        fields,
+                                        step,
+                                        !sc.rankings().isEmpty()))
                         .uid(step + ".windows");
         deadLetters.add(windows.getSideOutput(DeadLetters.TAG));
         for (String sink : sc.hotItems()) {
@@ -462,6 +467,16 @@ public final class JobComposer {
                             windows.getSideOutput(ScenarioWindows.HOT_ITEMS),
                             Scenarios.HOT_ITEMS,
                             step + ".hot-items"));
+        }
+        for (String sink : sc.rankings()) {
+            encodeTo(
+                    spec,
+                    bySink,
+                    new Emitted(
+                            sink,
+                            windows.getSideOutput(ScenarioWindows.RANKINGS),
+                            Scenarios.RANKINGS,
+                            step + ".rankings"));
         }
         for (String sink : sc.metrics()) {
             encodeTo(

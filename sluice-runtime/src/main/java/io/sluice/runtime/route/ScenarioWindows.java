@@ -73,6 +73,8 @@ public final class ScenarioWindows extends AbstractStreamOperator<EventRow>
 
     public static final OutputTag<EventRow> HOT_ITEMS =
             new OutputTag<>("scenario-hot-items", new EventRowTypeInfo(Scenarios.HOT_ITEMS));
+    public static final OutputTag<EventRow> RANKINGS =
+            new OutputTag<>("scenario-rankings", new EventRowTypeInfo(Scenarios.RANKINGS));
     public static final OutputTag<EventRow> METRICS =
             new OutputTag<>("scenario-metrics", new EventRowTypeInfo(Scenarios.METRICS));
 
@@ -96,6 +98,7 @@ public final class ScenarioWindows extends AbstractStreamOperator<EventRow>
     private final int keep;
     private final Scenarios.Fields fields;
     private final String step;
+    private final boolean rankings;
 
     private transient Scenarios.Versions versions;
     private transient ValueState<long[]> windowState;
@@ -118,11 +121,26 @@ public final class ScenarioWindows extends AbstractStreamOperator<EventRow>
             int keep,
             Scenarios.Fields fields,
             String step) {
+        this(catalog, store, keep, fields, step, false);
+    }
+
+    /**
+     * @param rankings whether to emit each window's whole ranking as one record too ({@link
+     *     #RANKINGS})
+     */
+    public ScenarioWindows(
+            RouteCatalog catalog,
+            StoreVersions store,
+            int keep,
+            Scenarios.Fields fields,
+            String step,
+            boolean rankings) {
         this.catalog = catalog;
         this.store = store;
         this.keep = keep;
         this.fields = fields;
         this.step = step;
+        this.rankings = rankings;
     }
 
     @Override
@@ -485,6 +503,11 @@ public final class ScenarioWindows extends AbstractStreamOperator<EventRow>
         String tenant = Scenarios.tenant(key);
         String scenario = Scenarios.scenario(key);
         StreamRecord<EventRow> rec = new StreamRecord<>(null, end - 1);
+        if (rankings) {
+            EventRow whole = EventRow.of(tenant, scenario, start, end, rankingJson(top));
+            whole.configVersion(u);
+            output.collect(RANKINGS, new StreamRecord<>(whole, end - 1));
+        }
         for (int r = 0; r < top.size(); r++) {
             double[] v = top.get(r).getValue();
             EventRow row =
@@ -501,6 +524,29 @@ public final class ScenarioWindows extends AbstractStreamOperator<EventRow>
             output.collect(HOT_ITEMS, rec.replace(row, end - 1));
         }
     }
+
+    private static String rankingJson(List<Map.Entry<String, double[]>> top) {
+        java.io.StringWriter w = new java.io.StringWriter(top.size() * 64);
+        try (com.fasterxml.jackson.core.JsonGenerator g = JSON_FACTORY.createGenerator(w)) {
+            g.writeStartArray();
+            for (int r = 0; r < top.size(); r++) {
+                double[] v = top.get(r).getValue();
+                g.writeStartObject();
+                g.writeNumberField("rank", r + 1);
+                g.writeStringField("item_id", top.get(r).getKey());
+                g.writeNumberField("score", v[0]);
+                g.writeNumberField("events", (long) v[1]);
+                g.writeEndObject();
+            }
+            g.writeEndArray();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return w.toString();
+    }
+
+    private static final com.fasterxml.jackson.core.JsonFactory JSON_FACTORY =
+            new com.fasterxml.jackson.core.JsonFactory();
 
     private void fireMetrics(String key, long start, long end, long u, boolean emit)
             throws Exception {

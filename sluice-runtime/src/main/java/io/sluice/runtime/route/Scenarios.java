@@ -37,6 +37,19 @@ public final class Scenarios {
                             f("score", FieldType.DOUBLE, false),
                             f("events", FieldType.LONG, false)));
 
+    /**
+     * A window's whole ranking as one record: {@code items} is a JSON array of {@code {rank,
+     * item_id, score, events}} in rank order.
+     */
+    public static final RowSchema RANKINGS =
+            new RowSchema(
+                    List.of(
+                            f("tenant", FieldType.STRING, false),
+                            f("scenario", FieldType.STRING, false),
+                            f("window_start", FieldType.TIMESTAMP, false),
+                            f("window_end", FieldType.TIMESTAMP, false),
+                            f("items", FieldType.JSON, false)));
+
     /** A user profile: the top categories by interest at {@code updated_at}. */
     public static final RowSchema PROFILES =
             new RowSchema(

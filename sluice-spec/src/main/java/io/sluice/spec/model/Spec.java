@@ -126,14 +126,16 @@ public record Spec(
     /**
      * Where a pipeline's recommendation scenarios come from (a config store, like live routes), the
      * fields of behaviour events they read, and the sinks their results go to: hot item rankings,
-     * user profiles and metrics. Events of a tenant and scenario the config does not have go to
-     * {@code unmatched} when named (they are always counted).
+     * user profiles and metrics, and whole rankings (one record per window, e.g. for Redis). Events
+     * of a tenant and scenario the config does not have go to {@code unmatched} when named (they
+     * are always counted).
      */
     public record ScenariosSpec(
             String store,
             List<String> hotItems,
             List<String> profiles,
             List<String> metrics,
+            List<String> rankings,
             String unmatched,
             String tenantField,
             String scenarioField,
@@ -154,6 +156,7 @@ public record Spec(
                     hotItems,
                     profiles,
                     metrics,
+                    rankings,
                     unmatched,
                     tenantField,
                     scenarioField,
