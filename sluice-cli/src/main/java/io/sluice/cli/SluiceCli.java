@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
             ConfigCommand.class,
             ServeCommand.class,
             KafkaCommand.class,
+            RedisCommand.class,
             ReplayCommand.class,
             ConsumeCommand.class,
             CommandLine.HelpCommand.class
