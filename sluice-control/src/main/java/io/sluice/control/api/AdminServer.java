@@ -27,6 +27,7 @@ import io.sluice.spec.yaml.YNode;
 import io.sluice.spec.yaml.YamlReader;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -202,6 +203,10 @@ public final class AdminServer implements AutoCloseable {
         c.routes.get("/api/routes/{id}", needs(Role.VIEWER, this::getRoute));
         c.routes.put("/api/routes/{id}", this::putRoute);
         c.routes.delete("/api/routes/{id}", this::deleteRoute);
+        c.routes.get("/api/scenarios", needs(Role.VIEWER, this::getScenarios));
+        c.routes.get("/api/scenarios/{tenant}/{scenario}", needs(Role.VIEWER, this::getScenario));
+        c.routes.put("/api/scenarios/{tenant}/{scenario}", this::putScenario);
+        c.routes.delete("/api/scenarios/{tenant}/{scenario}", this::deleteScenario);
         c.routes.get("/api/versions", needs(Role.VIEWER, this::versions));
         c.routes.get("/api/versions/{n}", needs(Role.VIEWER, this::version));
         c.routes.get("/api/diff", needs(Role.VIEWER, this::diff));
@@ -229,6 +234,8 @@ public final class AdminServer implements AutoCloseable {
                                                 + " "
                                                 + ctx.path()
                                                 + " (the API: /api/routes, /api/routes/{id},"
+                                                + " /api/scenarios,"
+                                                + " /api/scenarios/{tenant}/{scenario},"
                                                 + " /api/versions, /api/diff, /api/rollback,"
                                                 + " /api/validate, /api/audit)"
                                         : e.getMessage()));
@@ -333,6 +340,9 @@ public final class AdminServer implements AutoCloseable {
             out.putNull("routes");
         } else {
             out.set("routes", JSON.valueToTree(d.routes()));
+            if (!d.scenarios().isEmpty()) {
+                out.set("scenarios", JSON.valueToTree(d.scenarios()));
+            }
         }
         etag(ctx, v.number());
         json(ctx, 200, out);
@@ -411,6 +421,105 @@ public final class AdminServer implements AutoCloseable {
     // ---- writes
 
     /** What a write would make of the document it is based on, and how to commit it. */
+    private void getScenarios(Context ctx) {
+        ConfigVersion v = current();
+        etag(ctx, v.number());
+        json(ctx, 200, JSON.valueToTree(document(v).scenarios()));
+    }
+
+    private void getScenario(Context ctx) {
+        String tenant = ctx.pathParam("tenant");
+        String scenario = ctx.pathParam("scenario");
+        ConfigVersion v = current();
+        RoutesDocument d = document(v);
+        ObjectNode s =
+                d.scenario(tenant, scenario)
+                        .orElseThrow(
+                                () -> noSuchScenario(tenant, scenario, v.number(), d, "not found"));
+        etag(ctx, v.number());
+        json(ctx, 200, s);
+    }
+
+    private void putScenario(Context ctx) {
+        String tenant = ctx.pathParam("tenant");
+        String scenario = ctx.pathParam("scenario");
+        String comment = comment(ctx, "set scenario " + tenant + "/" + scenario);
+        write(
+                ctx,
+                "scenario.put",
+                "scenarios/" + tenant + "/" + scenario,
+                (base, at) -> {
+                    ObjectNode body = scenarioBody(ctx, tenant, scenario);
+                    return rendered(base.document().withScenario(body), comment);
+                });
+    }
+
+    private void deleteScenario(Context ctx) {
+        String tenant = ctx.pathParam("tenant");
+        String scenario = ctx.pathParam("scenario");
+        String comment = comment(ctx, "delete scenario " + tenant + "/" + scenario);
+        write(
+                ctx,
+                "scenario.delete",
+                "scenarios/" + tenant + "/" + scenario,
+                (base, at) -> {
+                    RoutesDocument before = base.document();
+                    RoutesDocument after =
+                            before.withoutScenario(tenant, scenario)
+                                    .orElseThrow(
+                                            () ->
+                                                    noSuchScenario(
+                                                            tenant,
+                                                            scenario,
+                                                            base.number,
+                                                            before,
+                                                            "not found"));
+                    return rendered(after, comment);
+                });
+    }
+
+    private static ApiException noSuchScenario(
+            String tenant, String scenario, long version, RoutesDocument d, String outcome) {
+        List<String> keys = d.scenarios().stream().map(RoutesDocument::scenarioKey).toList();
+        return new ApiException(
+                404,
+                outcome,
+                "no scenario "
+                        + tenant
+                        + "/"
+                        + scenario
+                        + " in version "
+                        + version
+                        + (keys.isEmpty()
+                                ? " (it has no scenarios)"
+                                : " (its scenarios: " + String.join(", ", keys) + ")"));
+    }
+
+    /** The body as one scenario, with the URL's tenant and scenario (a body may repeat them). */
+    private static ObjectNode scenarioBody(Context ctx, String tenant, String scenario) {
+        ObjectNode body = mapBody(ctx, "scenario", "{\"hot-score\": {...}, ...}");
+        for (Map.Entry<String, String> e :
+                Map.of("tenant", tenant, "scenario", scenario).entrySet()) {
+            JsonNode given = body.get(e.getKey());
+            if (given != null && !e.getValue().equals(given.asText())) {
+                throw new ApiException(
+                        400,
+                        "the body's "
+                                + e.getKey()
+                                + " "
+                                + given
+                                + " differs from the URL's '"
+                                + e.getValue()
+                                + "': leave it out or make them equal");
+            }
+        }
+        ObjectNode out = JSON.createObjectNode().put("tenant", tenant).put("scenario", scenario);
+        body.remove("tenant");
+        body.remove("scenario");
+        out.setAll(body);
+        return out;
+    }
+
     private record Proposal(RoutesDocument after, Body body, Committer committer) {}
 
     @FunctionalInterface
@@ -770,36 +879,8 @@ public final class AdminServer implements AutoCloseable {
     }
 
     private static ObjectNode routeBody(Context ctx, String id) {
-        String text = ctx.body();
-        if (text.isBlank()) {
-            throw new ApiException(
-                    400,
-                    "the body is empty: send the route, as YAML or as JSON with Content-Type:"
-                            + " application/json");
-        }
-        ObjectNode route;
-        if (isJson(ctx)) {
-            route = jsonBody(text, "{\"event-types\": [...], \"processor\": ..., ...}");
-        } else {
-            Problems problems = new Problems();
-            YNode node = YamlReader.read("body", text, problems);
-            if (!problems.isEmpty() || !(node instanceof YNode.YMap)) {
-                ApiException e =
-                        new ApiException(
-                                400,
-                                "the body is not one route (a YAML map)"
-                                        + (problems.isEmpty()
-                                                ? ""
-                                                : ": "
-                                                        + problems.list().stream()
-                                                                .map(Problem::toString)
-                                                                .collect(
-                                                                        Collectors.joining("; "))));
-                e.body().set("problems", problems(problems));
-                throw e;
-            }
-            route = (ObjectNode) RoutesDocument.toJson(node);
-        }
+        ObjectNode route =
+                mapBody(ctx, "route", "{\"event-types\": [...], \"processor\": ..., ...}");
         JsonNode given = route.get("id");
         if (given != null && !id.equals(RoutesDocument.idOf(route))) {
             throw new ApiException(
@@ -817,6 +898,41 @@ public final class AdminServer implements AutoCloseable {
             route = withId;
         }
         return route;
+    }
+
+    /** The body as one map (a route, a scenario): YAML, or JSON with a JSON content type. */
+    private static ObjectNode mapBody(Context ctx, String noun, String shape) {
+        String text = ctx.body();
+        if (text.isBlank()) {
+            throw new ApiException(
+                    400,
+                    "the body is empty: send the "
+                            + noun
+                            + ", as YAML or as JSON with Content-Type:"
+                            + " application/json");
+        }
+        if (isJson(ctx)) {
+            return jsonBody(text, shape);
+        }
+        Problems problems = new Problems();
+        YNode node = YamlReader.read("body", text, problems);
+        if (!problems.isEmpty() || !(node instanceof YNode.YMap)) {
+            ApiException e =
+                    new ApiException(
+                            400,
+                            "the body is not one "
+                                    + noun
+                                    + " (a YAML map)"
+                                    + (problems.isEmpty()
+                                            ? ""
+                                            : ": "
+                                                    + problems.list().stream()
+                                                            .map(Problem::toString)
+                                                            .collect(Collectors.joining("; "))));
+            e.body().set("problems", problems(problems));
+            throw e;
+        }
+        return (ObjectNode) RoutesDocument.toJson(node);
     }
 
     private static ObjectNode jsonBody(String text, String shape) {

@@ -39,6 +39,7 @@ import java.util.regex.Pattern;
  */
 final class RoutesDocument {
     static final String ROUTES = "routes";
+    static final String SCENARIOS = "scenarios";
 
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
     private static final Pattern INTEGER = Pattern.compile("-?(0|[1-9][0-9]*)");
@@ -55,16 +56,19 @@ final class RoutesDocument {
                     .build();
 
     private static final RoutesDocument EMPTY =
-            new RoutesDocument("", NODES.objectNode(), List.of());
+            new RoutesDocument("", NODES.objectNode(), List.of(), List.of());
 
     private final String text;
     private final ObjectNode tree;
     private final List<ObjectNode> routes;
+    private final List<ObjectNode> scenarios;
 
-    private RoutesDocument(String text, ObjectNode tree, List<ObjectNode> routes) {
+    private RoutesDocument(
+            String text, ObjectNode tree, List<ObjectNode> routes, List<ObjectNode> scenarios) {
         this.text = text;
         this.tree = tree;
         this.routes = List.copyOf(routes);
+        this.scenarios = List.copyOf(scenarios);
     }
 
     /** The document of an empty store: no routes. */
@@ -83,14 +87,133 @@ final class RoutesDocument {
             found.add(root.pos(), "", "expected a map with keys description and routes");
         }
         List<ObjectNode> routes = new ArrayList<>();
+        List<ObjectNode> scenarios = new ArrayList<>();
         if (found.isEmpty()) {
             routes = routes((YNode.YMap) root, found);
+            scenarios = scenarios((YNode.YMap) root, found);
         }
         if (!found.isEmpty()) {
             found.list().forEach(p -> problems.add(p.pos(), p.path(), p.message()));
             return null;
         }
-        return new RoutesDocument(text, (ObjectNode) toJson(root), routes);
+        return new RoutesDocument(text, (ObjectNode) toJson(root), routes, scenarios);
+    }
+
+    /** The scenarios list: maps with a tenant and a scenario, no pair twice. */
+    private static List<ObjectNode> scenarios(YNode.YMap root, Problems problems) {
+        List<ObjectNode> out = new ArrayList<>();
+        YNode list = root.get(SCENARIOS);
+        if (list == null || (list instanceof YNode.YScalar s && s.isNull())) {
+            return out;
+        }
+        if (!(list instanceof YNode.YSeq seq)) {
+            problems.add(
+                    list.pos(), SCENARIOS, "expected a list of scenarios, found " + list.kind());
+            return out;
+        }
+        Map<String, Integer> seen = new LinkedHashMap<>();
+        for (int i = 0; i < seq.items().size(); i++) {
+            YNode item = seq.items().get(i);
+            String path = SCENARIOS + "[" + i + "]";
+            if (!(item instanceof YNode.YMap m)) {
+                problems.add(item.pos(), path, "expected a scenario (a map), found " + item.kind());
+                continue;
+            }
+            ObjectNode json = (ObjectNode) toJson(m);
+            String key = scenarioKey(json);
+            if (key == null) {
+                problems.add(
+                        m.pos(),
+                        path,
+                        "every scenario needs a tenant and a scenario, e.g. {tenant: acme,"
+                                + " scenario: feed}");
+                continue;
+            }
+            Integer first = seen.putIfAbsent(key, i);
+            if (first != null) {
+                problems.add(
+                        m.pos(),
+                        path + ".scenario",
+                        "duplicate scenario " + key + " (first at scenarios[" + first + "])");
+                continue;
+            }
+            out.add(json);
+        }
+        return out;
+    }
+
+    /** "tenant/scenario" of a scenario entry; null when either is missing. */
+    static String scenarioKey(JsonNode s) {
+        String t = text(s, "tenant");
+        String sc = text(s, "scenario");
+        return t == null || sc == null ? null : t + "/" + sc;
+    }
+
+    private static String text(JsonNode n, String field) {
+        JsonNode v = n == null ? null : n.get(field);
+        return v == null || !v.isValueNode() || v.isNull() || v.asText().isBlank()
+                ? null
+                : v.asText();
+    }
+
+    /** The scenarios in document order, as JSON objects; copies. */
+    List<ObjectNode> scenarios() {
+        return scenarios.stream().map(ObjectNode::deepCopy).toList();
+    }
+
+    Optional<ObjectNode> scenario(String tenant, String scenario) {
+        String key = tenant + "/" + scenario;
+        return scenarios.stream()
+                .filter(s -> key.equals(scenarioKey(s)))
+                .findFirst()
+                .map(ObjectNode::deepCopy);
+    }
+
+    /**
+     * This document with {@code scenario} in place of the one of its tenant and id, or appended.
+     */
+    RoutesDocument withScenario(ObjectNode scenario) {
+        String key = scenarioKey(scenario);
+        if (key == null) {
+            throw new IllegalArgumentException("a scenario needs a tenant and a scenario id");
+        }
+        ObjectNode t = tree.deepCopy();
+        ArrayNode list = list(t, SCENARIOS);
+        int at = indexOfScenario(list, key);
+        if (at < 0) {
+            list.add(scenario.deepCopy());
+        } else {
+            list.set(at, scenario.deepCopy());
+        }
+        return reparsed(t);
+    }
+
+    /** This document without the scenario; empty when it has no such scenario. */
+    Optional<RoutesDocument> withoutScenario(String tenant, String scenario) {
+        ObjectNode t = tree.deepCopy();
+        ArrayNode list = list(t, SCENARIOS);
+        int at = indexOfScenario(list, tenant + "/" + scenario);
+        if (at < 0) {
+            return Optional.empty();
+        }
+        list.remove(at);
+        return Optional.of(reparsed(t));
+    }
+
+    private static int indexOfScenario(ArrayNode list, String key) {
+        for (int i = 0; i < list.size(); i++) {
+            if (key.equals(scenarioKey(list.get(i)))) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static ArrayNode list(ObjectNode t, String key) {
+        if (t.get(key) instanceof ArrayNode a) {
+            return a;
+        }
+        return t.putArray(key);
     }
 
     private static List<ObjectNode> routes(YNode.YMap root, Problems problems) {
@@ -271,6 +394,8 @@ final class RoutesDocument {
         before.tree.fieldNames().forEachRemaining(keys::add);
         after.tree.fieldNames().forEachRemaining(keys::add);
         keys.remove(ROUTES);
+        keys.remove(SCENARIOS);
+        why.addAll(scenariosOutOfScope(before, after, tenants));
         for (String key : keys) {
             if (!Objects.equals(before.tree.get(key), after.tree.get(key))) {
                 why.add("'" + key + "' is outside the routes: only admins change it");
@@ -293,6 +418,36 @@ final class RoutesDocument {
                             + " to "
                             + othersAfter
                             + ")");
+        }
+        return why;
+    }
+
+    /** The same rule for scenarios: each one added, changed or removed is of the tenants. */
+    private static List<String> scenariosOutOfScope(
+            RoutesDocument before, RoutesDocument after, Set<String> tenants) {
+        List<String> why = new ArrayList<>();
+        Map<String, ObjectNode> was = new LinkedHashMap<>();
+        before.scenarios.forEach(s -> was.put(scenarioKey(s), s));
+        Map<String, ObjectNode> now = new LinkedHashMap<>();
+        after.scenarios.forEach(s -> now.put(scenarioKey(s), s));
+        Set<String> keys = new LinkedHashSet<>(was.keySet());
+        keys.addAll(now.keySet());
+        for (String key : keys) {
+            ObjectNode a = was.get(key);
+            ObjectNode b = now.get(key);
+            if (Objects.equals(a, b)) {
+                continue;
+            }
+            String tenant = key.substring(0, key.indexOf('/'));
+            if (!tenants.contains(tenant)) {
+                why.add(
+                        "scenario "
+                                + key
+                                + " (tenant "
+                                + tenant
+                                + ") cannot be "
+                                + (a == null ? "added" : b == null ? "removed" : "changed"));
+            }
         }
         return why;
     }
