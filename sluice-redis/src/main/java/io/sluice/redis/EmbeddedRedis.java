@@ -65,6 +65,11 @@ public final class EmbeddedRedis implements AutoCloseable {
         return r;
     }
 
+    /** Whether this JVM already runs a shared server on {@code port}. */
+    public static synchronized boolean sharedOn(int port) {
+        return BY_PORT.containsKey(port);
+    }
+
     public int port() {
         return port;
     }

@@ -98,11 +98,12 @@ public final class RedisSinkFactory implements SinkFactory, PluginCheck {
     public Sink<SinkRecord> create(SinkSpec spec, Spec job, RunContext run) {
         Options o = spec.options();
         Endpoint e = Endpoint.parse(o.string("url"));
-        if (e.embedded()) {
-            EmbeddedRedis r = EmbeddedRedis.shared(e.port());
+        if (e.embedded() && !EmbeddedRedis.sharedOn(e.port())) {
+            EmbeddedRedis.shared(e.port());
             System.err.printf(
-                    "Redis:        embedded redis-server on localhost:%d for this run (sink '%s')%n",
-                    r.port(), spec.id());
+                    "Redis:        redis-server on localhost:%d for this run (try: redis-cli -p %d"
+                            + " keys 'sluice:hot:*')%n",
+                    e.port(), e.port());
         }
         return new RedisSink(
                 new RedisSink.Settings(

@@ -98,6 +98,50 @@ class ScenariosITCase {
                 hot-score: {top-n: 1}
             """;
 
+    static final String SPEC =
+            """
+            name: recommend
+            runtime:
+              parallelism: 2
+            sources:
+              - id: actions
+                type: file
+                path: events.jsonl
+                format: json
+                fields:
+                  - {name: tenant_id, type: string}
+                  - {name: scenario_id, type: string}
+                  - {name: user_id, type: string}
+                  - {name: item_id, type: string}
+                  - {name: category_id, type: string}
+                  - {name: action, type: string}
+                  - {name: event_time, type: timestamp}
+                  - {name: watch_time_ms, type: long}
+                event-time:
+                  field: event_time
+                  max-out-of-orderness: 5s
+            sinks:
+              - {id: hot-items, type: file}
+              - {id: profiles, type: file}
+              - {id: scenario-metrics, type: file}
+              - {id: unmatched, type: file}
+              - {id: dead-letters, type: file}
+            pipelines:
+              - id: recommend
+                source: actions
+                dead-letters: dead-letters
+                steps:
+                  - id: valid-action
+                    processor: validate
+                    required: [tenant_id, scenario_id, user_id, item_id, category_id, action]
+                scenarios:
+                  store: config
+                  hot-items: [hot-items]
+                  profiles: [profiles]
+                  metrics: [scenario-metrics]
+                  unmatched: unmatched
+            """;
+
     /** Per scenario key: hot params (weights, λ, size, slide, top N) or null when off. */
     record Hot(Map<String, Double> weights, double lambda, long size, long slide, int topN) {}
 
@@ -178,13 +222,7 @@ class ScenariosITCase {
             }
         }
         Files.writeString(dir.resolve("config/routes.yaml"), CONFIG);
-        String spec =
-                Files.readString(Path.of("../examples/recommend/recommend.yaml"))
-                        .replaceAll(
-                                "(?s)    type: generator.*?    fields:",
-                                "    type: file\n    path: events.jsonl\n    format: json\n"
-                                        + "    fields:");
-        Files.writeString(dir.resolve("recommend.yaml"), spec);
+        Files.writeString(dir.resolve("recommend.yaml"), SPEC);
         FileSourceITCase.run(
                 new SpecLoader(PluginRegistry.load()).load(dir.resolve("recommend.yaml")),
                 dir,
