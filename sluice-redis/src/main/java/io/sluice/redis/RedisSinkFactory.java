@@ -120,6 +120,27 @@ public final class RedisSinkFactory implements SinkFactory, PluginCheck {
                         (int) o.duration("timeout").toMillis()));
     }
 
+    /**
+     * A redis sink built in code (benchmarks, tests): defaults for everything but where, what and
+     * how long keys live.
+     */
+    public static Sink<SinkRecord> sink(String id, String url, String mode, Duration ttl) {
+        Endpoint e = Endpoint.parse(url);
+        return new RedisSink(
+                new RedisSink.Settings(
+                        id,
+                        e.host(),
+                        e.port(),
+                        e.database(),
+                        mode,
+                        "sluice",
+                        ttl.toMillis(),
+                        500,
+                        20,
+                        600_000,
+                        5000));
+    }
+
     /** Where Redis is: host, port, database; or a server this run starts. */
     record Endpoint(String host, int port, int database, boolean embedded) {
         static Endpoint parse(String url) {

@@ -342,6 +342,11 @@ public final class HotScoreBenchmark {
         return rows;
     }
 
+    /** The events {@link #stream} reads (for the other benchmarks of this package). */
+    static void install(EventRow[] rows) {
+        input = rows;
+    }
+
     static DataStream<EventRow> stream(StreamExecutionEnvironment env) {
         DataGeneratorSource<EventRow> source =
                 new DataGeneratorSource<>(
