@@ -43,9 +43,23 @@ final class NativeHotItemsJob {
             Duration size,
             Duration slide,
             int topN) {
+        return itemScores(events, weights, lambdaPerHour, size, slide)
+                .keyBy(r -> r.get(0) + "|" + r.get(1) + "|" + r.get(3), Types.STRING)
+                .process(new TopN(topN), new EventRowTypeInfo(HotScoreBenchmark.HOT))
+                .name("top N");
+    }
+
+    /** Per (tenant, scenario, item) and window: the item's score and events. */
+    static org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator<EventRow>
+            itemScores(
+                    DataStream<EventRow> events,
+                    Map<String, Double> weights,
+                    double lambdaPerHour,
+                    Duration size,
+                    Duration slide) {
         double lambda = lambdaPerHour / 3_600_000.0;
         long reference = ref;
-        return events.keyBy(r -> r.get(0) + "|" + r.get(1) + "|" + r.get(3), Types.STRING)
+        return events.keyBy(NativeHotItemsJob::itemKey, Types.STRING)
                 .window(SlidingEventTimeWindows.of(size, slide))
                 .aggregate(
                         new Decayed(weights, lambda, reference),
@@ -53,10 +67,11 @@ final class NativeHotItemsJob {
                         DOUBLES,
                         DOUBLES,
                         new EventRowTypeInfo(HotScoreBenchmark.ITEM_SCORE))
-                .name("item scores (SlidingEventTimeWindows)")
-                .keyBy(r -> r.get(0) + "|" + r.get(1) + "|" + r.get(3), Types.STRING)
-                .process(new TopN(topN), new EventRowTypeInfo(HotScoreBenchmark.HOT))
-                .name("top N");
+                .name("item scores (SlidingEventTimeWindows)");
+    }
+
+    static String itemKey(EventRow r) {
+        return r.get(0) + "|" + r.get(1) + "|" + r.get(3);
     }
 
     /** [Σ w · exp(λ (t − ref)), events]. */
