@@ -54,14 +54,15 @@ class SluiceE2eITCase {
     void validatePrintsEveryLocatedProblemAndExitsTwo() throws Exception {
         Result r = sluice(FIXTURES, "validate", "broken-taxi.yaml");
         assertThat(r.exit()).isEqualTo(2);
-        // the fixture is written for sluice-runtime's plugins; the CLI also has the Kafka ones
+        // the fixture is written for sluice-runtime's plugins; the CLI also has the Kafka, Redis
+        // and JDBC ones
         List<String> expected =
                 Files.readAllLines(FIXTURES.resolve("broken-taxi.expected")).stream()
                         .map(
                                 l ->
                                         l.replace(
                                                 "(known: console, file)",
-                                                "(known: console, file, kafka)"))
+                                                "(known: console, file, jdbc, kafka, redis)"))
                         .toList();
         assertThat(r.out().lines()).containsExactlyElementsOf(expected);
         assertThat(r.err()).contains("15 problems in broken-taxi.yaml");

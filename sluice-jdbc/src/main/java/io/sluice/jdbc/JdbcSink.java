@@ -1,0 +1,269 @@
+package io.sluice.jdbc;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sluice.runtime.sink.SinkRecord;
+import java.io.IOException;
+import java.io.Serializable;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.SQLRecoverableException;
+import java.sql.SQLTransientException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import org.apache.flink.api.common.operators.ProcessingTimeService;
+import org.apache.flink.api.connector.sink2.Sink;
+import org.apache.flink.api.connector.sink2.SinkWriter;
+import org.apache.flink.api.connector.sink2.WriterInitContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Writes records as rows in batches (see {@link JdbcSinkFactory}). The columns written are the
+ * record's fields that the table has, fixed by the first record; timestamps (ISO-8601 text in the
+ * records) go to {@code TIMESTAMP}/{@code DATETIME} columns as UTC. A batch is committed whole when
+ * it is full, {@code max-delay} after its first row, and before every checkpoint completes.
+ */
+public final class JdbcSink implements Sink<SinkRecord> {
+    private static final long serialVersionUID = 1L;
+
+    record Settings(
+            String id,
+            String url,
+            String user,
+            String password,
+            String table,
+            List<String> key,
+            int batchSize,
+            long maxDelayMillis,
+            long retryForMillis)
+            implements Serializable {}
+
+    private final Settings settings;
+
+    JdbcSink(Settings settings) {
+        this.settings = settings;
+    }
+
+    @Override
+    public SinkWriter<SinkRecord> createWriter(WriterInitContext context) {
+        return new Writer(settings, context.getProcessingTimeService());
+    }
+
+    static final class Writer implements SinkWriter<SinkRecord> {
+        private static final Logger LOG = LoggerFactory.getLogger(JdbcSink.class);
+        private final Settings s;
+        private final ProcessingTimeService time;
+        private final JdbcDialect dialect;
+        private final ObjectMapper json = new ObjectMapper();
+        private final List<JsonNode> buffer = new ArrayList<>();
+        private JdbcTable table;
+        private List<String> columns;
+        private Connection connection;
+        private PreparedStatement statement;
+        private boolean timerSet;
+
+        Writer(Settings s, ProcessingTimeService time) {
+            this.s = s;
+            this.time = time;
+            this.dialect = JdbcDialect.of(s.url());
+        }
+
+        @Override
+        public void write(SinkRecord record, Context context)
+                throws IOException, InterruptedException {
+            buffer.add(json.readTree(record.value));
+            if (buffer.size() >= s.batchSize()) {
+                writeBuffer();
+            } else if (!timerSet) {
+                timerSet = true;
+                time.registerTimer(
+                        time.getCurrentProcessingTime() + s.maxDelayMillis(),
+                        t -> {
+                            timerSet = false;
+                            writeBuffer();
+                        });
+            }
+        }
+
+        @Override
+        public void flush(boolean endOfInput) throws IOException, InterruptedException {
+            writeBuffer();
+        }
+
+        @Override
+        public void close() {
+            disconnect();
+        }
+
+        private void writeBuffer() throws IOException, InterruptedException {
+            if (buffer.isEmpty()) {
+                return;
+            }
+            long giveUp = System.currentTimeMillis() + s.retryForMillis();
+            long backoff = 50;
+            for (int attempt = 1; ; attempt++) {
+                try {
+                    writeOnce();
+                    buffer.clear();
+                    return;
+                } catch (SQLException e) {
+                    if (!transient_(e)) {
+                        disconnect();
+                        throw new IOException(
+                                "sink '"
+                                        + s.id()
+                                        + "': the database refused a batch of "
+                                        + buffer.size()
+                                        + " rows for table '"
+                                        + s.table()
+                                        + "' (SQL state "
+                                        + e.getSQLState()
+                                        + "): "
+                                        + e.getMessage(),
+                                e);
+                    }
+                    disconnect();
+                    if (System.currentTimeMillis() + backoff > giveUp) {
+                        throw new IOException(
+                                "sink '"
+                                        + s.id()
+                                        + "': "
+                                        + JdbcTable.redacted(s.url())
+                                        + " still failing after "
+                                        + Duration.ofMillis(s.retryForMillis())
+                                        + ": "
+                                        + e.getMessage(),
+                                e);
+                    }
+                    if (attempt == 1 || attempt % 20 == 0) {
+                        LOG.warn(
+                                "sink '{}': writing {} rows failed ({}); retrying",
+                                s.id(),
+                                buffer.size(),
+                                e.getMessage());
+                    }
+                    Thread.sleep(backoff);
+                    backoff = Math.min(backoff * 2, 2000);
+                }
+            }
+        }
+
+        /** Lost connections, timeouts, a server restarting: worth another try. */
+        private static boolean transient_(SQLException e) {
+            String state = e.getSQLState();
+            return e instanceof SQLTransientException
+                    || e instanceof SQLRecoverableException
+                    || (state != null && (state.startsWith("08") || state.equals("57P01")))
+                    || (e.getCause() instanceof java.io.IOException);
+        }
+
+        private void writeOnce() throws SQLException {
+            if (connection == null) {
+                connection = JdbcTable.connect(s);
+                connection.setAutoCommit(false);
+                if (table == null) {
+                    table = JdbcTable.read(connection, s.table());
+                    if (table == null) {
+                        throw new SQLException("table '" + s.table() + "' does not exist", "42S02");
+                    }
+                }
+                statement = null;
+            }
+            if (columns == null) {
+                columns = columns(buffer.get(0));
+            }
+            if (statement == null) {
+                statement =
+                        connection.prepareStatement(dialect.insert(s.table(), columns, s.key()));
+            }
+            for (JsonNode row : buffer) {
+                for (int i = 0; i < columns.size(); i++) {
+                    bind(i + 1, columns.get(i), row.get(columns.get(i)));
+                }
+                statement.addBatch();
+            }
+            statement.executeBatch();
+            connection.commit();
+        }
+
+        /** The first record's fields that the table has (the key's among them). */
+        private List<String> columns(JsonNode first) throws SQLException {
+            List<String> out = new ArrayList<>();
+            List<String> skipped = new ArrayList<>();
+            for (Iterator<String> it = first.fieldNames(); it.hasNext(); ) {
+                String f = it.next();
+                if (table.columns().containsKey(f.toLowerCase(Locale.ROOT))) {
+                    out.add(f);
+                } else {
+                    skipped.add(f);
+                }
+            }
+            for (String k : s.key()) {
+                if (!out.contains(k)) {
+                    throw new SQLException(
+                            "key column '"
+                                    + k
+                                    + "' is not a field of the records (they have: "
+                                    + String.join(", ", out)
+                                    + ", "
+                                    + String.join(", ", skipped)
+                                    + ")",
+                            "42000");
+                }
+            }
+            if (!skipped.isEmpty()) {
+                LOG.info(
+                        "sink '{}': table '{}' has no column for fields {}; they are not written",
+                        s.id(),
+                        s.table(),
+                        skipped);
+            }
+            return out;
+        }
+
+        private void bind(int index, String column, JsonNode v) throws SQLException {
+            String col = column.toLowerCase(Locale.ROOT);
+            if (v == null || v.isNull()) {
+                statement.setNull(index, table.columns().get(col));
+            } else if (table.isTimestamp(col) && v.isTextual()) {
+                Instant at = Instant.parse(v.asText());
+                statement.setObject(
+                        index,
+                        table.withZone(col)
+                                ? OffsetDateTime.ofInstant(at, ZoneOffset.UTC)
+                                : LocalDateTime.ofInstant(at, ZoneOffset.UTC));
+            } else if (v.isIntegralNumber()) {
+                statement.setLong(index, v.asLong());
+            } else if (v.isNumber()) {
+                statement.setDouble(index, v.asDouble());
+            } else if (v.isBoolean()) {
+                statement.setBoolean(index, v.asBoolean());
+            } else if (v.isContainerNode()) {
+                statement.setString(index, v.toString());
+            } else {
+                statement.setString(index, v.asText());
+            }
+        }
+
+        private void disconnect() {
+            if (connection != null) {
+                try {
+                    connection.close();
+                } catch (SQLException ignored) {
+                    // already broken
+                }
+                connection = null;
+                statement = null;
+            }
+        }
+    }
+}

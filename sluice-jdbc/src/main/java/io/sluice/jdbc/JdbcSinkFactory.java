@@ -1,0 +1,120 @@
+package io.sluice.jdbc;
+
+import io.sluice.runtime.compose.RunContext;
+import io.sluice.runtime.sink.SinkFactory;
+import io.sluice.runtime.sink.SinkRecord;
+import io.sluice.spec.model.Spec;
+import io.sluice.spec.model.Spec.SinkSpec;
+import io.sluice.spec.options.OptionType;
+import io.sluice.spec.options.Options;
+import io.sluice.spec.options.OptionsSchema;
+import io.sluice.spec.plugin.PluginCheck;
+import io.sluice.spec.problem.Problems;
+import java.time.Duration;
+import java.util.List;
+import org.apache.flink.api.connector.sink2.Sink;
+
+/**
+ * {@code jdbc} sink: each record becomes a row of an existing table in MariaDB/MySQL or PostgreSQL;
+ * the record's fields fill the columns of the same name. With {@code key}, a row replaces the one
+ * with the same key (MariaDB/MySQL {@code INSERT ... ON DUPLICATE KEY UPDATE}, PostgreSQL {@code ON
+ * CONFLICT ... DO UPDATE}), so replays after a restart are harmless; without, rows are inserted.
+ * Rows are written in batches, each committed before a checkpoint completes; while the database
+ * cannot be reached a batch is retried with backoff (the job slows down, nothing is dropped) for up
+ * to {@code retry-for}. The table and its key columns are checked when the job starts.
+ */
+public final class JdbcSinkFactory implements SinkFactory, PluginCheck {
+    static final OptionsSchema OPTIONS =
+            OptionsSchema.builder()
+                    .required(
+                            "url",
+                            OptionType.STRING,
+                            "jdbc:mariadb://host:3306/db, jdbc:mysql://... or jdbc:postgresql://...")
+                    .required("table", OptionType.STRING, "the table rows go to; it must exist")
+                    .optional(
+                            "key",
+                            OptionType.listOf(OptionType.STRING),
+                            List.of(),
+                            "the table's primary (or unique) key: rows with the same key replace"
+                                    + " each other; none: plain inserts")
+                    .optional(
+                            "user",
+                            OptionType.STRING,
+                            null,
+                            "database user (default: from the URL, or SLUICE_JDBC_USER)")
+                    .optional(
+                            "password",
+                            OptionType.STRING,
+                            null,
+                            "database password, e.g. ${env:DB_PASSWORD} (default: from the URL, or"
+                                    + " SLUICE_JDBC_PASSWORD)")
+                    .optional("batch-size", OptionType.INT, 500L, "rows per batch")
+                    .optional(
+                            "max-delay",
+                            OptionType.DURATION,
+                            Duration.ofMillis(200),
+                            "a row waits at most this long for its batch")
+                    .optional(
+                            "retry-for",
+                            OptionType.DURATION,
+                            Duration.ofMinutes(10),
+                            "how long a batch is retried while the database cannot be reached")
+                    .build();
+
+    @Override
+    public String identifier() {
+        return "jdbc";
+    }
+
+    @Override
+    public String description() {
+        return "Writes (or upserts by key) rows into a MariaDB/MySQL or PostgreSQL table.";
+    }
+
+    @Override
+    public OptionsSchema options() {
+        return OPTIONS;
+    }
+
+    @Override
+    public void check(Options o, Problems problems) {
+        String url = o.string("url");
+        if (url != null && JdbcDialect.of(url) == null) {
+            problems.add(
+                    o.pos("url"),
+                    o.path("url"),
+                    "expected jdbc:mariadb:, jdbc:mysql: or jdbc:postgresql:, found '" + url + "'");
+        }
+        long batch = o.longValue("batch-size");
+        if (batch < 1 || batch > 100_000) {
+            problems.add(o.pos("batch-size"), o.path("batch-size"), "must be 1 to 100000");
+        }
+    }
+
+    @Override
+    public Sink<SinkRecord> create(SinkSpec spec, Spec job, RunContext run) {
+        Options o = spec.options();
+        String user = o.string("user");
+        String password = o.string("password");
+        if (user == null) {
+            user = System.getenv("SLUICE_JDBC_USER");
+        }
+        if (password == null) {
+            password = System.getenv("SLUICE_JDBC_PASSWORD");
+        }
+        JdbcSink.Settings s =
+                new JdbcSink.Settings(
+                        spec.id(),
+                        o.string("url"),
+                        user,
+                        password,
+                        o.string("table"),
+                        o.list("key"),
+                        (int) o.longValue("batch-size"),
+                        o.duration("max-delay").toMillis(),
+                        o.duration("retry-for").toMillis());
+        // a missing table or key column stops the job before it starts, naming what is wrong
+        JdbcTable.describe(s);
+        return new JdbcSink(s);
+    }
+}

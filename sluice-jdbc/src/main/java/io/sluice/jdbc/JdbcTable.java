@@ -1,0 +1,106 @@
+package io.sluice.jdbc;
+
+import java.sql.Connection;
+import java.sql.DatabaseMetaData;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/** A table's columns (name → JDBC type), read from the database's metadata. */
+record JdbcTable(String name, Map<String, Integer> columns) {
+
+    static Connection connect(JdbcSink.Settings s) throws SQLException {
+        return s.user() == null
+                ? DriverManager.getConnection(s.url())
+                : DriverManager.getConnection(s.url(), s.user(), s.password());
+    }
+
+    /**
+     * The table as the database describes it; fails naming the problem when the database cannot be
+     * reached, the table does not exist, or a key column is not one of its columns.
+     */
+    static JdbcTable describe(JdbcSink.Settings s) {
+        try (Connection c = connect(s)) {
+            JdbcTable t = read(c, s.table());
+            if (t == null) {
+                throw new IllegalArgumentException(
+                        "sink '"
+                                + s.id()
+                                + "': table '"
+                                + s.table()
+                                + "' does not exist in "
+                                + redacted(s.url())
+                                + ": create it first (its columns named like the records' fields)");
+            }
+            List<String> missing = new ArrayList<>();
+            for (String k : s.key()) {
+                if (!t.columns().containsKey(k.toLowerCase(Locale.ROOT))) {
+                    missing.add(k);
+                }
+            }
+            if (!missing.isEmpty()) {
+                throw new IllegalArgumentException(
+                        "sink '"
+                                + s.id()
+                                + "': key column(s) "
+                                + missing
+                                + " are not columns of table '"
+                                + s.table()
+                                + "' (its columns: "
+                                + String.join(", ", t.columns().keySet())
+                                + ")");
+            }
+            return t;
+        } catch (SQLException e) {
+            throw new IllegalArgumentException(
+                    "sink '"
+                            + s.id()
+                            + "': cannot read table '"
+                            + s.table()
+                            + "' in "
+                            + redacted(s.url())
+                            + ": "
+                            + e.getMessage(),
+                    e);
+        }
+    }
+
+    static JdbcTable read(Connection c, String table) throws SQLException {
+        DatabaseMetaData md = c.getMetaData();
+        Map<String, Integer> cols = new LinkedHashMap<>();
+        for (String name :
+                List.of(table, table.toLowerCase(Locale.ROOT), table.toUpperCase(Locale.ROOT))) {
+            try (ResultSet rs = md.getColumns(c.getCatalog(), null, name, null)) {
+                while (rs.next()) {
+                    cols.put(
+                            rs.getString("COLUMN_NAME").toLowerCase(Locale.ROOT),
+                            rs.getInt("DATA_TYPE"));
+                }
+            }
+            if (!cols.isEmpty()) {
+                return new JdbcTable(table, cols);
+            }
+        }
+        return null;
+    }
+
+    boolean isTimestamp(String column) {
+        Integer t = columns.get(column);
+        return t != null && (t == Types.TIMESTAMP || t == Types.TIMESTAMP_WITH_TIMEZONE);
+    }
+
+    boolean withZone(String column) {
+        Integer t = columns.get(column);
+        return t != null && t == Types.TIMESTAMP_WITH_TIMEZONE;
+    }
+
+    static String redacted(String url) {
+        return url.replaceAll("(?i)(password=)[^&;]*", "$1***");
+    }
+}
