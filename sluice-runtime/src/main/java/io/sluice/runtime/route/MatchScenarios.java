@@ -45,6 +45,7 @@ public final class MatchScenarios
     private transient boolean restoredChecked;
     private transient LongCounter matched;
     private transient LongCounter unmatched;
+    private transient LongCounter scenarioDead;
     private transient StringBuilder key;
 
     public MatchScenarios(
@@ -68,6 +69,7 @@ public final class MatchScenarios
         tables.bootstrap();
         matched = getRuntimeContext().getLongCounter(Counters.SCENARIO_EVENTS);
         unmatched = getRuntimeContext().getLongCounter(Counters.SCENARIO_UNMATCHED);
+        scenarioDead = getRuntimeContext().getLongCounter(Counters.SCENARIO_DEAD_LETTERS);
         key = new StringBuilder();
         getRuntimeContext()
                 .getMetricGroup()
@@ -100,6 +102,7 @@ public final class MatchScenarios
                             row.origin(),
                             step);
             d.configVersion(version);
+            scenarioDead.add(1);
             ctx.output(DeadLetters.TAG, d);
             return;
         }

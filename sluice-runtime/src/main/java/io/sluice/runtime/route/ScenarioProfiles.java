@@ -58,6 +58,7 @@ public final class ScenarioProfiles extends KeyedProcessFunction<String, RoutedE
     private transient ValueState<long[]> buckets;
     private transient MapState<String, Double> pending;
     private transient LongCounter late;
+    private transient LongCounter scenarioDead;
     private transient com.fasterxml.jackson.core.JsonFactory json;
 
     public ScenarioProfiles(
@@ -103,6 +104,7 @@ public final class ScenarioProfiles extends KeyedProcessFunction<String, RoutedE
                                         BasicTypeInfo.STRING_TYPE_INFO,
                                         BasicTypeInfo.DOUBLE_TYPE_INFO));
         late = getRuntimeContext().getLongCounter(Counters.SCENARIO_LATE);
+        scenarioDead = getRuntimeContext().getLongCounter(Counters.SCENARIO_DEAD_LETTERS);
         json = new com.fasterxml.jackson.core.JsonFactory();
     }
 
@@ -312,6 +314,9 @@ public final class ScenarioProfiles extends KeyedProcessFunction<String, RoutedE
     private void dead(Context ctx, Reason reason, String message, EventRow row, long version) {
         EventRow d = DeadLetters.of(reason, message, null, row.raw(), null, row.origin(), step);
         d.configVersion(version);
+        if (reason != Reason.LATE) {
+            scenarioDead.add(1);
+        }
         ctx.output(DeadLetters.TAG, d);
     }
 }

@@ -99,6 +99,7 @@ public final class ScenarioWindows extends AbstractStreamOperator<EventRow>
     private final Scenarios.Fields fields;
     private final String step;
     private final boolean rankings;
+    private long latestCheckMillis = 1000;
 
     private transient Scenarios.Versions versions;
     private transient ValueState<long[]> windowState;
@@ -111,6 +112,7 @@ public final class ScenarioWindows extends AbstractStreamOperator<EventRow>
     private transient ListState<Long> watermarkState;
     private transient long restoredWatermark;
     private transient LongCounter late;
+    private transient LongCounter scenarioDead;
     private transient long specVersion;
     private transient String specKey;
     private transient ScenarioSpec spec;
@@ -143,6 +145,12 @@ public final class ScenarioWindows extends AbstractStreamOperator<EventRow>
         this.rankings = rankings;
     }
 
+    /** How often timers may ask the store for a newer version (tests: 0, every timer). */
+    ScenarioWindows latestCheckEvery(long millis) {
+        this.latestCheckMillis = millis;
+        return this;
+    }
+
     @Override
     public void initializeState(StateInitializationContext context) throws Exception {
         super.initializeState(context);
@@ -173,7 +181,7 @@ public final class ScenarioWindows extends AbstractStreamOperator<EventRow>
     @Override
     public void open() throws Exception {
         super.open();
-        versions = new Scenarios.Versions(catalog, store, keep, step + ".");
+        versions = new Scenarios.Versions(catalog, store, keep, step + ".", latestCheckMillis);
         versions.open();
         windowState =
                 getRuntimeContext()
@@ -192,6 +200,7 @@ public final class ScenarioWindows extends AbstractStreamOperator<EventRow>
         cache = new HashMap<>();
         firstDue = Long.MAX_VALUE;
         late = getRuntimeContext().getLongCounter(Counters.SCENARIO_LATE);
+        scenarioDead = getRuntimeContext().getLongCounter(Counters.SCENARIO_DEAD_LETTERS);
     }
 
     @Override
@@ -420,9 +429,19 @@ public final class ScenarioWindows extends AbstractStreamOperator<EventRow>
                 }
             }
         }
+        if (due.isEmpty()) {
+            return;
+        }
         for (long[] win : due) {
             scn.remove((int) (win[0] & 1), win[1], win[2]);
         }
+        // the key's windows as they are now: no later flush may be needed to release them
+        if (scn.n == 0) {
+            windowState.clear();
+        } else {
+            windowState.update(Arrays.copyOf(scn.w, scn.n * 4));
+        }
+        scn.dirty = false;
         for (long[] win : due) {
             boolean fire = (win[0] & 2) != 0;
             int kind = (int) (win[0] & 1);
@@ -592,6 +611,9 @@ public final class ScenarioWindows extends AbstractStreamOperator<EventRow>
     private void dead(Reason reason, String message, EventRow row, long version) {
         EventRow d = DeadLetters.of(reason, message, null, row.raw(), null, row.origin(), step);
         d.configVersion(version);
+        if (reason != Reason.LATE) {
+            scenarioDead.add(1);
+        }
         output.collect(DeadLetters.TAG, new StreamRecord<>(d));
     }
 

@@ -108,11 +108,22 @@ public final class Scenarios {
     static final class Versions {
         private final RouteTables tables;
         private final StoreVersions store;
+        private final long checkEvery;
         private long checkedAt;
 
         Versions(RouteCatalog catalog, StoreVersions store, int keep, String prefix) {
+            this(catalog, store, keep, prefix, 1000);
+        }
+
+        Versions(
+                RouteCatalog catalog,
+                StoreVersions store,
+                int keep,
+                String prefix,
+                long checkEveryMillis) {
             this.store = store;
             this.tables = new RouteTables(catalog, store, keep, prefix);
+            this.checkEvery = checkEveryMillis;
         }
 
         void open() {
@@ -130,7 +141,7 @@ public final class Scenarios {
          */
         RouteTables.Compiled latest() {
             long now = System.currentTimeMillis();
-            if (now - checkedAt >= 1000) {
+            if (now - checkedAt >= checkEvery) {
                 checkedAt = now;
                 try {
                     long newest = store.latest();

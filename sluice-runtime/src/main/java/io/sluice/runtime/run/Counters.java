@@ -35,6 +35,12 @@ public final class Counters {
     /** Events too late for every window or profile bucket of their scenario. */
     public static final String SCENARIO_LATE = "sluice.scenario-late";
 
+    /**
+     * Dead letters of the scenario stages other than late events (an event without a tenant, a
+     * config version no longer available): per stage, so kept apart from the input rows' balance.
+     */
+    public static final String SCENARIO_DEAD_LETTERS = "sluice.scenario-dead-letters";
+
     public static final String WATERMARK = "sluice.watermark";
 
     /** Followed by the reason: {@code sluice.dead-letters.bad-value}. */

@@ -32,7 +32,12 @@ public record RunSummary(
      * they passed every check and are also counted as accepted.
      */
     public long rejected() {
-        return deadLetters() - late() - routeDeadLetters();
+        return deadLetters() - late() - routeDeadLetters() - scenarioDeadLetters();
+    }
+
+    /** Dead letters of the scenario stages other than late events, outside the balance. */
+    public long scenarioDeadLetters() {
+        return routing.getOrDefault("scenario-dead-letters", 0L);
     }
 
     /** Dead letters from live routing: one per route fork, outside the input rows' balance. */
@@ -89,7 +94,11 @@ public record RunSummary(
                         Counters.UNROUTED,
                         Counters.ROUTE_DEAD_LETTERS,
                         Counters.ROUTE_FAILURES,
-                        Counters.ROUTES_SUSPENDED)) {
+                        Counters.ROUTES_SUSPENDED,
+                        Counters.SCENARIO_EVENTS,
+                        Counters.SCENARIO_UNMATCHED,
+                        Counters.SCENARIO_LATE,
+                        Counters.SCENARIO_DEAD_LETTERS)) {
             if (acc.containsKey(c)) {
                 routing.put(c.substring("sluice.".length()), asLong(acc.get(c)));
             }
@@ -155,7 +164,18 @@ public record RunSummary(
                                     + " letters)%n",
                             late()));
         }
-        if (!routing.isEmpty()) {
+        if (routing.containsKey("scenario-events")) {
+            sb.append(
+                    String.format(
+                            Locale.ROOT,
+                            "  scenarios     %,12d  events taken · unmatched %,d · late %,d ·"
+                                    + " scenario dead letters %,d%n",
+                            routing.get("scenario-events"),
+                            routing.getOrDefault("scenario-unmatched", 0L),
+                            routing.getOrDefault("scenario-late", 0L),
+                            scenarioDeadLetters()));
+        }
+        if (routing.containsKey("routed")) {
             sb.append(
                     String.format(
                             Locale.ROOT,
