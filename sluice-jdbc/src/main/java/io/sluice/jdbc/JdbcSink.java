@@ -162,7 +162,10 @@ public final class JdbcSink implements Sink<SinkRecord> {
             String state = e.getSQLState();
             return e instanceof SQLTransientException
                     || e instanceof SQLRecoverableException
-                    || (state != null && (state.startsWith("08") || state.equals("57P01")))
+                    || (state != null
+                            && (state.startsWith("08") // connection
+                                    || state.startsWith("40") // deadlock, serialization
+                                    || state.equals("57P01"))) // PostgreSQL shutting down
                     || (e.getCause() instanceof java.io.IOException);
         }
 

@@ -13,12 +13,20 @@ import java.util.Locale;
 import java.util.Map;
 
 /** A table's columns (name → JDBC type), read from the database's metadata. */
-record JdbcTable(String name, Map<String, Integer> columns) {
+record JdbcTable(String name, Map<String, Integer> columns, java.util.Set<String> zoned) {
 
     static Connection connect(JdbcSink.Settings s) throws SQLException {
-        return s.user() == null
-                ? DriverManager.getConnection(s.url())
-                : DriverManager.getConnection(s.url(), s.user(), s.password());
+        Connection c =
+                s.user() == null
+                        ? DriverManager.getConnection(s.url())
+                        : DriverManager.getConnection(s.url(), s.user(), s.password());
+        if (JdbcDialect.of(s.url()) == JdbcDialect.MYSQL) {
+            // TIMESTAMP columns convert from the session's zone: make it UTC, as the rows are
+            try (java.sql.Statement st = c.createStatement()) {
+                st.execute("SET time_zone = '+00:00'");
+            }
+        }
+        return c;
     }
 
     /**
@@ -74,6 +82,7 @@ record JdbcTable(String name, Map<String, Integer> columns) {
     static JdbcTable read(Connection c, String table) throws SQLException {
         DatabaseMetaData md = c.getMetaData();
         Map<String, Integer> cols = new LinkedHashMap<>();
+        java.util.Set<String> zoned = new java.util.HashSet<>();
         for (String name :
                 List.of(table, table.toLowerCase(Locale.ROOT), table.toUpperCase(Locale.ROOT))) {
             try (ResultSet rs = md.getColumns(c.getCatalog(), null, name, null)) {
@@ -84,7 +93,7 @@ record JdbcTable(String name, Map<String, Integer> columns) {
                 }
             }
             if (!cols.isEmpty()) {
-                return new JdbcTable(table, cols);
+                return new JdbcTable(table, cols, zoned);
             }
         }
         return null;
@@ -97,7 +106,7 @@ record JdbcTable(String name, Map<String, Integer> columns) {
 
     boolean withZone(String column) {
         Integer t = columns.get(column);
-        return t != null && t == Types.TIMESTAMP_WITH_TIMEZONE;
+        return zoned.contains(column) || (t != null && t == Types.TIMESTAMP_WITH_TIMEZONE);
     }
 
     static String redacted(String url) {

@@ -11,8 +11,9 @@ final class RedisScripts {
     private RedisScripts() {}
 
     /**
-     * KEYS: the ranking's sorted set, its meta hash. ARGV: window end (ms), TTL (ms, 0: none),
-     * window start, config version, then score and member pairs.
+     * KEYS: the ranking's sorted set, its meta hash. Of two windows with the same end (two config
+     * versions' windows of other sizes), the newer version's stays. ARGV: window end (ms), TTL (ms,
+     * 0: none), window start, config version, then score and member pairs.
      */
     static final String RANKING =
             """
@@ -22,6 +23,10 @@ final class RedisScripts {
             end
             local stored = tonumber(redis.call('HGET', KEYS[2], 'window_end'))
             if stored and incoming < stored then return 0 end
+            if stored and incoming == stored then
+              local version = tonumber(redis.call('HGET', KEYS[2], 'config_version'))
+              if version and tonumber(ARGV[4]) < version then return 0 end
+            end
             redis.call('DEL', KEYS[1])
             local i, n = 5, #ARGV
             while i <= n do

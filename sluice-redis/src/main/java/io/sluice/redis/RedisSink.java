@@ -206,6 +206,15 @@ final class RedisSink implements Sink<SinkRecord> {
                 } catch (JedisConnectionException e) {
                     problem = e.getMessage();
                     dropConnection();
+                } catch (JedisDataException e) {
+                    // e.g. LOADING from a script load while a restarted Redis reads its data
+                    problem = String.valueOf(e.getMessage());
+                    if (!transientReply(problem)) {
+                        throw new IOException(
+                                "redis sink '" + s.id() + "': Redis refused a write: " + problem,
+                                e);
+                    }
+                    dropConnection();
                 }
                 if (System.currentTimeMillis() + backoff > giveUp) {
                     throw new IOException(
@@ -254,11 +263,7 @@ final class RedisSink implements Sink<SinkRecord> {
                         rankingSha = null;
                         return m;
                     }
-                    if (m.startsWith("LOADING")
-                            || m.startsWith("BUSY")
-                            || m.startsWith("TRYAGAIN")
-                            || m.startsWith("MASTERDOWN")
-                            || m.startsWith("READONLY")) {
+                    if (transientReply(m)) {
                         return m;
                     }
                     throw new IOException(
@@ -266,6 +271,16 @@ final class RedisSink implements Sink<SinkRecord> {
                 }
             }
             return null;
+        }
+
+        /** Replies that say "not now" rather than "never": Redis restarting, busy, failing over. */
+        private static boolean transientReply(String m) {
+            return m.startsWith("NOSCRIPT")
+                    || m.startsWith("LOADING")
+                    || m.startsWith("BUSY")
+                    || m.startsWith("TRYAGAIN")
+                    || m.startsWith("MASTERDOWN")
+                    || m.startsWith("READONLY");
         }
 
         private void dropConnection() {

@@ -70,6 +70,21 @@ class RedisScriptsITCase {
     }
 
     @Test
+    void ofTwoRankingsForTheSameWindowEndTheNewerVersionStays() {
+        String key = "sluice:hot:t:s3";
+        jedis.eval(
+                RedisScripts.RANKING,
+                List.of(key, key + ":meta"),
+                List.of("500", "0", "0", "2", "9.0", "new"));
+        jedis.eval(
+                RedisScripts.RANKING,
+                List.of(key, key + ":meta"),
+                List.of("500", "0", "0", "1", "1.0", "old"));
+        assertThat(items(key)).containsExactly("new=9.0");
+        assertThat(jedis.hget(key + ":meta", "config_version")).isEqualTo("2");
+    }
+
+    @Test
     void badArgumentsAreRefusedBeforeAnyWrite() {
         String key = "sluice:hot:t:s2";
         ranking(key, 100, "1.0", "a");

@@ -438,8 +438,10 @@ final class RoutesDocument {
             if (Objects.equals(a, b)) {
                 continue;
             }
-            String tenant = key.substring(0, key.indexOf('/'));
-            if (!tenants.contains(tenant)) {
+            // each side's own tenant field: ids with a '/' must not fool the key
+            String tenant = text(a != null ? a : b, "tenant");
+            String other = a != null && b != null ? text(b, "tenant") : tenant;
+            if (!tenants.contains(tenant) || !tenants.contains(other)) {
                 why.add(
                         "scenario "
                                 + key

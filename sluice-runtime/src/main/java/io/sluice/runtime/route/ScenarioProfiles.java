@@ -154,7 +154,9 @@ public final class ScenarioProfiles extends KeyedProcessFunction<String, RoutedE
             long interval = s.userProfile().updateInterval();
             long start = t - Math.floorMod(t, interval);
             end = start + interval;
-            if (end - 1 <= wm) {
+            double[] kept = interests.value();
+            // the watermark is not kept across restores: the profile's own time is
+            if (end - 1 <= wm || (kept != null && end <= (long) kept[0])) {
                 late.add(1);
                 dead(ctx, Reason.LATE, "too late for its profile update", row, e.version());
                 return;

@@ -61,9 +61,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>State per key: the open windows ({@code ValueState<long[]>}), hot panes ({@code MapState<item,
  * [score, events]>} per pane) and metric accumulators ({@code ValueState<double[]>} per window). A
- * window's accumulators are removed when it fires; a pane when the last window needing it fires.
- * When a timer finds the scenario (or the part) disabled or removed in the newest version, the
- * key's windows and their state are released without results.
+ * window's accumulators are removed when it fires; a pane when the last window that can cover it
+ * ends (by a timer of its own, whichever windows opened). When a timer finds the scenario (or the
+ * part) disabled or removed in the newest version, the key's windows and their state are released
+ * without results.
  */
 public final class ScenarioWindows extends AbstractStreamOperator<EventRow>
         implements OneInputStreamOperator<RoutedEvent, EventRow>,
@@ -82,6 +83,9 @@ public final class ScenarioWindows extends AbstractStreamOperator<EventRow>
     private static final double HOUR = 3_600_000.0;
     private static final int HOT = 0;
     private static final int MET = 1;
+
+    /** A pane of one version's hot scores; its "end" is when the last window covering it ends. */
+    private static final int PANE = 2;
 
     /** Metric accumulator slots. */
     private static final int EVENTS = 0;
@@ -271,39 +275,62 @@ public final class ScenarioWindows extends AbstractStreamOperator<EventRow>
     /** Adds the event to every open window covering it; false when there is none. */
     private boolean update(Scn scn, String key, EventRow row, long t) throws Exception {
         boolean taken = false;
-        long doneVersion = Long.MIN_VALUE;
+        long[] done = null;
+        int nDone = 0;
         String action = (String) row.get(fields.action());
         for (int i = 0; i < scn.n; i++) {
+            int kind = (int) scn.w[i * 4];
             long start = scn.w[i * 4 + 1];
             long end = scn.w[i * 4 + 2];
-            if (t < start || t >= end) {
+            if (kind == PANE || t < start || t >= end) {
                 continue;
             }
             taken = true;
             long u = scn.w[i * 4 + 3];
             firstDue = Math.min(firstDue, end - 1);
-            if (scn.w[i * 4] == MET) {
+            if (kind == MET) {
                 metric(scn, u, end, row, action);
                 continue;
             }
-            if (u == doneVersion) {
+            // one pane update per version, however the versions' windows interleave
+            if (contains(done, nDone, u)) {
                 continue;
             }
+            if (done == null) {
+                done = new long[4];
+            } else if (nDone == done.length) {
+                done = Arrays.copyOf(done, nDone * 2);
+            }
+            done[nDone++] = u;
             ScenarioSpec su = spec(u, key);
             if (su == null) {
                 continue;
             }
             ScenarioSpec.HotScore h = su.hotScore();
             long paneEnd = t - Math.floorMod(t, h.slide()) + h.slide();
+            if (scn.findPane(u, paneEnd) < 0) {
+                // released when the last window that can cover it ends, whichever windows open
+                long release = paneEnd - h.slide() + h.size();
+                scn.add(PANE, paneEnd, release, u);
+                timers.registerEventTimeTimer(VoidNamespace.INSTANCE, release - 1);
+            }
             Double w = h.weights().get(action);
             double value =
                     w == null || w == 0 ? 0 : w * Math.exp(-h.decayLambda() * (paneEnd - t) / HOUR);
             if (scn.addPane(u, paneEnd, (String) row.get(fields.item()), value)) {
                 buffered++;
             }
-            doneVersion = u;
         }
         return taken;
+    }
+
+    private static boolean contains(long[] values, int n, long v) {
+        for (int i = 0; i < n; i++) {
+            if (values[i] == v) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void metric(Scn scn, long u, long end, EventRow row, String action) {
@@ -416,85 +443,77 @@ public final class ScenarioWindows extends AbstractStreamOperator<EventRow>
         long t = timer.getTimestamp();
         Scn scn = scn(key);
         ScenarioSpec current = versions.latest().table.scenario(key);
-        List<long[]> due = new ArrayList<>();
+        boolean hotOn = current != null && current.hotScoreOn();
+        boolean metricsOn = current != null && current.metricsOn();
+        List<long[]> fire = new ArrayList<>();
+        List<long[]> release = new ArrayList<>();
         for (int i = 0; i < scn.n; i++) {
-            long[] win = Arrays.copyOfRange(scn.w, i * 4, i * 4 + 4);
-            boolean on =
-                    current != null && (win[0] == HOT ? current.hotScoreOn() : current.metricsOn());
-            if (!on || win[2] - 1 == t) {
-                // disabled parts are released at once, without results
-                due.add(win);
-                if (on) {
-                    win[0] |= 2; // fire before release
+            long[] e = Arrays.copyOfRange(scn.w, i * 4, i * 4 + 4);
+            boolean on = e[0] == MET ? metricsOn : hotOn; // panes belong to the hot part
+            if (!on) {
+                release.add(e); // a disabled part is released at once, without results
+            } else if (e[2] - 1 == t) {
+                if (e[0] != PANE) {
+                    fire.add(e);
                 }
+                release.add(e);
             }
         }
-        if (due.isEmpty()) {
+        if (release.isEmpty()) {
             return;
         }
-        for (long[] win : due) {
-            scn.remove((int) (win[0] & 1), win[1], win[2]);
+        // windows fire first (reading their panes), then everything due is released
+        for (long[] e : fire) {
+            if (e[0] == HOT) {
+                fireHot(key, e[1], e[2], e[3]);
+            } else {
+                fireMetrics(key, e[1], e[2], e[3]);
+            }
         }
-        // the key's windows as they are now: no later flush may be needed to release them
+        for (long[] e : release) {
+            scn.remove((int) e[0], e[1], e[2], e[3]);
+            if (e[0] == PANE) {
+                String ns = paneNamespace(e[3], e[1]);
+                panes(ns).clear();
+                scn.drop(ns);
+            } else if (e[0] == MET) {
+                String ns = metricNamespace(e[3], e[2]);
+                metricState(ns).clear();
+                scn.drop(ns);
+            }
+        }
+        // the key's entries as they are now: no later flush may be needed to release them
         if (scn.n == 0) {
             windowState.clear();
         } else {
             windowState.update(Arrays.copyOf(scn.w, scn.n * 4));
         }
         scn.dirty = false;
-        for (long[] win : due) {
-            boolean fire = (win[0] & 2) != 0;
-            int kind = (int) (win[0] & 1);
-            if (kind == HOT) {
-                fireHot(scn, key, win[1], win[2], win[3], fire);
-            } else {
-                fireMetrics(key, win[1], win[2], win[3], fire);
-            }
-        }
     }
 
-    private void fireHot(Scn scn, String key, long start, long end, long u, boolean emit)
-            throws Exception {
+    private void fireHot(String key, long start, long end, long u) throws Exception {
         ScenarioSpec su = spec(u, key);
-        long slide = su != null ? su.hotScore().slide() : 0;
         if (su == null) {
             LOG.warn(
-                    "hot-score window [{}, {}) of version {} is dropped: version gone",
+                    "hot-score window [{}, {}) of version {} has no result: the version is gone",
                     start,
                     end,
                     u);
             return;
         }
+        long slide = su.hotScore().slide();
         double lambda = su.hotScore().decayLambda();
         Map<String, double[]> items = new HashMap<>();
         for (long p = start + slide; p <= end; p += slide) {
-            MapState<String, double[]> st = panes(paneNamespace(u, p));
-            if (!emit) {
-                continue;
-            }
             double factor = Math.exp(-lambda * (end - p) / HOUR);
-            for (Map.Entry<String, double[]> en : st.entries()) {
+            for (Map.Entry<String, double[]> en : panes(paneNamespace(u, p)).entries()) {
                 double[] v = en.getValue();
                 double[] acc = items.computeIfAbsent(en.getKey(), k -> new double[2]);
                 acc[0] += v[0] * factor;
                 acc[1] += v[1];
             }
         }
-        // a pane no remaining window of u covers is released; the window's first pane always is
-        // (later windows start after it), the others once u is no longer the newest version
-        long minStart = Long.MAX_VALUE;
-        for (int i = 0; i < scn.n; i++) {
-            if (scn.w[i * 4] == HOT && scn.w[i * 4 + 3] == u) {
-                minStart = Math.min(minStart, scn.w[i * 4 + 1]);
-            }
-        }
-        boolean stale = versions.latest().version() != u;
-        for (long p = start + slide; p <= end; p += slide) {
-            if (p <= minStart && (p == start + slide || stale || !emit)) {
-                panes(paneNamespace(u, p)).clear();
-            }
-        }
-        if (emit && !items.isEmpty()) {
+        if (!items.isEmpty()) {
             emitRanking(key, start, end, u, su.hotScore().topN(), items);
         }
     }
@@ -567,13 +586,10 @@ public final class ScenarioWindows extends AbstractStreamOperator<EventRow>
     private static final com.fasterxml.jackson.core.JsonFactory JSON_FACTORY =
             new com.fasterxml.jackson.core.JsonFactory();
 
-    private void fireMetrics(String key, long start, long end, long u, boolean emit)
-            throws Exception {
-        ValueState<double[]> st = metricState(metricNamespace(u, end));
-        double[] acc = st.value();
-        st.clear();
+    private void fireMetrics(String key, long start, long end, long u) throws Exception {
+        double[] acc = metricState(metricNamespace(u, end)).value();
         ScenarioSpec su = spec(u, key);
-        if (!emit || acc == null || su == null) {
+        if (acc == null || su == null) {
             return;
         }
         List<String> measures = su.metrics().measures();
@@ -638,6 +654,7 @@ public final class ScenarioWindows extends AbstractStreamOperator<EventRow>
             this.w = w;
         }
 
+        /** The open window of this kind and bounds, whatever version opened it; -1 if none. */
         int find(int kind, long start, long end) {
             for (int i = 0; i < n; i++) {
                 if (w[i * 4] == kind && w[i * 4 + 1] == start && w[i * 4 + 2] == end) {
@@ -659,13 +676,42 @@ public final class ScenarioWindows extends AbstractStreamOperator<EventRow>
             dirty = true;
         }
 
-        void remove(int kind, long start, long end) {
-            int i = find(kind, start, end);
+        int findPane(long version, long paneEnd) {
+            for (int i = 0; i < n; i++) {
+                if (w[i * 4] == PANE && w[i * 4 + 1] == paneEnd && w[i * 4 + 3] == version) {
+                    return i;
+                }
+            }
+            return -1;
+        }
+
+        void remove(int kind, long start, long end, long version) {
+            int i = -1;
+            for (int j = 0; j < n && i < 0; j++) {
+                if (w[j * 4] == kind
+                        && w[j * 4 + 1] == start
+                        && w[j * 4 + 2] == end
+                        && w[j * 4 + 3] == version) {
+                    i = j;
+                }
+            }
             if (i >= 0) {
                 System.arraycopy(w, (i + 1) * 4, w, i * 4, (n - i - 1) * 4);
                 n--;
                 dirty = true;
             }
+        }
+
+        /** Forgets buffered updates of a released pane or metrics window. */
+        void drop(String namespace) {
+            panes.remove(namespace);
+            metrics.remove(namespace);
+            lastVersion = Long.MIN_VALUE;
+            lastPane = Long.MIN_VALUE;
+            lastItems = null;
+            lastMetricVersion = Long.MIN_VALUE;
+            lastMetricEnd = Long.MIN_VALUE;
+            lastMetric = null;
         }
 
         /** Adds to an item's pane; says whether the (pane, item) entry is new. */

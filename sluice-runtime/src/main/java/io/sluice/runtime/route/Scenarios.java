@@ -111,6 +111,9 @@ public final class Scenarios {
         private final long checkEvery;
         private long checkedAt;
 
+        /** The newest version met on a stamped event, when newer than the tables' latest. */
+        private RouteTables.Compiled newestStamped;
+
         Versions(RouteCatalog catalog, StoreVersions store, int keep, String prefix) {
             this(catalog, store, keep, prefix, 1000);
         }
@@ -133,6 +136,11 @@ public final class Scenarios {
         /** The scenario as of {@code version}, or null (no such version or scenario). */
         ScenarioSpec at(long version, String key) throws Exception {
             RouteTables.Compiled c = tables.get(version, null);
+            if (c != null
+                    && c.version() > tables.latest().version()
+                    && (newestStamped == null || c.version() > newestStamped.version())) {
+                newestStamped = c;
+            }
             return c == null ? null : c.table.scenario(key);
         }
 
@@ -152,7 +160,10 @@ public final class Scenarios {
                     // the store is unreachable: keep what this task knows
                 }
             }
-            return tables.latest();
+            RouteTables.Compiled latest = tables.latest();
+            return newestStamped != null && newestStamped.version() > latest.version()
+                    ? newestStamped
+                    : latest;
         }
 
         void close() {

@@ -86,8 +86,12 @@ class ScenarioWindowsTest {
     }
 
     static StreamRecord<RoutedEvent> event(String item, String action, long ts) {
+        return event(item, action, ts, 1);
+    }
+
+    static StreamRecord<RoutedEvent> event(String item, String action, long ts, long version) {
         EventRow row = EventRow.of("acme", "feed", "u-1", item, "c-1", action, ts);
-        return new StreamRecord<>(new RoutedEvent("scenario", 1, KEY, row), ts);
+        return new StreamRecord<>(new RoutedEvent("scenario", version, KEY, row), ts);
     }
 
     List<String> ranking() {
@@ -119,6 +123,44 @@ class ScenarioWindowsTest {
         h.processWatermark(Long.MAX_VALUE);
         assertThat(ranking()).hasSize(2 + 2 + 1);
         assertThat(metrics()).isEqualTo(2);
+        assertThat(h.numKeyedStateEntries()).as("state left").isZero();
+        assertThat(h.numEventTimeTimers()).as("timers left").isZero();
+    }
+
+    /**
+     * Events stamped with two versions whose windows interleave (15 min and 10 min windows): each
+     * event counts once in every open window covering it, with that window's version's params, and
+     * nothing is left once all have fired.
+     */
+    @Test
+    void interleavedVersionsCountEachEventOncePerWindow() throws Exception {
+        String v1 =
+                V1.replace("size: 10m, slide: 5m", "size: 15m, slide: 5m")
+                        .replace("top-n: 2", "top-n: 5");
+        store.commit(v1, 1, "test", "15m windows");
+        store.commit(v1.replace("size: 15m", "size: 10m"), 2, "test", "10m windows");
+        h.processElement(event("i-1", "view", 2 * MINUTE, 2));
+        h.processElement(event("i-2", "view", 7 * MINUTE, 3));
+        h.processElement(event("i-1", "view", 12 * MINUTE, 2));
+        h.processWatermark(Long.MAX_VALUE);
+        List<String> windowsOfV2 = new ArrayList<>();
+        double i1 = Double.NaN;
+        long i1Events = -1;
+        for (StreamRecord<EventRow> r : h.getSideOutput(ScenarioWindows.HOT_ITEMS)) {
+            EventRow row = r.getValue();
+            if (row.configVersion() == 2) {
+                windowsOfV2.add(row.get(2) + ".." + row.get(3));
+                if ((Long) row.get(2) == 0 && row.get(5).equals("i-1")) {
+                    i1 = (Double) row.get(6);
+                    i1Events = (Long) row.get(7);
+                }
+            }
+        }
+        // version 2's window [0, 15m): i-1's two views at 2m and 12m, once each
+        assertThat(i1Events).isEqualTo(2);
+        double expected = Math.exp(-0.1 * 13 / 60) + Math.exp(-0.1 * 3 / 60);
+        assertThat(i1).isCloseTo(expected, org.assertj.core.api.Assertions.within(1e-12));
+        assertThat(windowsOfV2).contains("0..900000");
         assertThat(h.numKeyedStateEntries()).as("state left").isZero();
         assertThat(h.numEventTimeTimers()).as("timers left").isZero();
     }

@@ -189,8 +189,12 @@ public final class ScenariosLoader {
             Options o, YNode node, OptionsBinder binder, Problems problems) {
         for (String key : List.of("tenant", "scenario")) {
             String v = o.string(key);
-            if (v != null && (v.isBlank() || v.indexOf('\u001f') >= 0 || v.contains(":"))) {
-                problems.add(o.pos(key), o.path(key), "must be a non-empty id without ':'");
+            if (v != null
+                    && (v.isBlank()
+                            || v.indexOf('\u001f') >= 0
+                            || v.contains(":")
+                            || v.contains("/"))) {
+                problems.add(o.pos(key), o.path(key), "must be a non-empty id without ':' or '/'");
             }
         }
         Options hot = part(o, "hot-score", HOT_SCORE, binder);
