@@ -2,6 +2,7 @@ package io.sluice.jdbc;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sluice.runtime.sink.BatchingWriter;
 import io.sluice.runtime.sink.SinkRecord;
 import java.io.IOException;
 import java.io.Serializable;
@@ -10,7 +11,6 @@ import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.SQLRecoverableException;
 import java.sql.SQLTransientException;
-import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
@@ -58,45 +58,30 @@ public final class JdbcSink implements Sink<SinkRecord> {
         return new Writer(settings, context.getProcessingTimeService());
     }
 
-    static final class Writer implements SinkWriter<SinkRecord> {
+    static final class Writer extends BatchingWriter<JsonNode> {
         private static final Logger LOG = LoggerFactory.getLogger(JdbcSink.class);
         private final Settings s;
-        private final ProcessingTimeService time;
         private final JdbcDialect dialect;
         private final ObjectMapper json = new ObjectMapper();
-        private final List<JsonNode> buffer = new ArrayList<>();
         private JdbcTable table;
         private List<String> columns;
         private Connection connection;
         private PreparedStatement statement;
-        private boolean timerSet;
 
         Writer(Settings s, ProcessingTimeService time) {
+            super(s.id(), time, s.batchSize(), s.maxDelayMillis(), s.retryForMillis());
             this.s = s;
-            this.time = time;
             this.dialect = JdbcDialect.of(s.url());
         }
 
         @Override
-        public void write(SinkRecord record, Context context)
-                throws IOException, InterruptedException {
-            buffer.add(json.readTree(record.value));
-            if (buffer.size() >= s.batchSize()) {
-                writeBuffer();
-            } else if (!timerSet) {
-                timerSet = true;
-                time.registerTimer(
-                        time.getCurrentProcessingTime() + s.maxDelayMillis(),
-                        t -> {
-                            timerSet = false;
-                            writeBuffer();
-                        });
-            }
+        protected JsonNode operation(SinkRecord record) throws IOException {
+            return json.readTree(record.value);
         }
 
         @Override
-        public void flush(boolean endOfInput) throws IOException, InterruptedException {
-            writeBuffer();
+        protected String target() {
+            return JdbcTable.redacted(s.url());
         }
 
         @Override
@@ -104,56 +89,29 @@ public final class JdbcSink implements Sink<SinkRecord> {
             disconnect();
         }
 
-        private void writeBuffer() throws IOException, InterruptedException {
-            if (buffer.isEmpty()) {
-                return;
-            }
-            long giveUp = System.currentTimeMillis() + s.retryForMillis();
-            long backoff = 50;
-            for (int attempt = 1; ; attempt++) {
-                try {
-                    writeOnce();
-                    buffer.clear();
-                    return;
-                } catch (SQLException e) {
-                    if (!transient_(e)) {
-                        disconnect();
-                        throw new IOException(
-                                "sink '"
-                                        + s.id()
-                                        + "': the database refused a batch of "
-                                        + buffer.size()
-                                        + " rows for table '"
-                                        + s.table()
-                                        + "' (SQL state "
-                                        + e.getSQLState()
-                                        + "): "
-                                        + e.getMessage(),
-                                e);
-                    }
-                    disconnect();
-                    if (System.currentTimeMillis() + backoff > giveUp) {
-                        throw new IOException(
-                                "sink '"
-                                        + s.id()
-                                        + "': "
-                                        + JdbcTable.redacted(s.url())
-                                        + " still failing after "
-                                        + Duration.ofMillis(s.retryForMillis())
-                                        + ": "
-                                        + e.getMessage(),
-                                e);
-                    }
-                    if (attempt == 1 || attempt % 20 == 0) {
-                        LOG.warn(
-                                "sink '{}': writing {} rows failed ({}); retrying",
-                                s.id(),
-                                buffer.size(),
-                                e.getMessage());
-                    }
-                    Thread.sleep(backoff);
-                    backoff = Math.min(backoff * 2, 2000);
+        /** One batch in one transaction; why it must be written again, or null. */
+        @Override
+        protected String writeOnce(List<JsonNode> batch) throws IOException {
+            try {
+                write(batch);
+                return null;
+            } catch (SQLException e) {
+                disconnect();
+                if (transient_(e)) {
+                    return e.getMessage();
                 }
+                throw new IOException(
+                        "sink '"
+                                + s.id()
+                                + "': the database refused a batch of "
+                                + batch.size()
+                                + " rows for table '"
+                                + s.table()
+                                + "' (SQL state "
+                                + e.getSQLState()
+                                + "): "
+                                + e.getMessage(),
+                        e);
             }
         }
 
@@ -169,7 +127,7 @@ public final class JdbcSink implements Sink<SinkRecord> {
                     || (e.getCause() instanceof java.io.IOException);
         }
 
-        private void writeOnce() throws SQLException {
+        private void write(List<JsonNode> buffer) throws SQLException {
             if (connection == null) {
                 connection = JdbcTable.connect(s);
                 connection.setAutoCommit(false);

@@ -2,10 +2,10 @@ package io.sluice.redis;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sluice.runtime.sink.BatchingWriter;
 import io.sluice.runtime.sink.SinkRecord;
 import java.io.IOException;
 import java.io.Serializable;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,8 +13,6 @@ import org.apache.flink.api.common.operators.ProcessingTimeService;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.sink2.SinkWriter;
 import org.apache.flink.api.connector.sink2.WriterInitContext;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Jedis;
@@ -62,22 +60,18 @@ final class RedisSink implements Sink<SinkRecord> {
     /** One script call: its keys and arguments. */
     record Op(boolean ranking, List<String> keys, List<String> args) {}
 
-    static final class Writer implements SinkWriter<SinkRecord> {
-        private static final Logger LOG = LoggerFactory.getLogger(RedisSink.class);
+    static final class Writer extends BatchingWriter<Op> {
         private final Settings s;
-        private final ProcessingTimeService time;
         private final boolean rankings;
         private final ObjectMapper json = new ObjectMapper();
-        private final List<Op> buffer = new ArrayList<>();
         private final JedisClientConfig client;
         private Jedis jedis;
         private String rankingSha;
         private String profileSha;
-        private boolean timerSet;
 
         Writer(Settings s, ProcessingTimeService time) {
+            super(s.id(), time, s.batchSize(), s.maxDelayMillis(), s.retryForMillis());
             this.s = s;
-            this.time = time;
             this.rankings = s.mode().equals("rankings");
             this.client =
                     DefaultJedisClientConfig.builder()
@@ -89,32 +83,23 @@ final class RedisSink implements Sink<SinkRecord> {
         }
 
         @Override
-        public void write(SinkRecord record, Context context)
-                throws IOException, InterruptedException {
-            buffer.add(rankings ? ranking(record) : profile(record));
-            if (rankings || buffer.size() >= s.batchSize()) {
-                writeBuffer();
-            } else if (!timerSet) {
-                timerSet = true;
-                time.registerTimer(
-                        time.getCurrentProcessingTime() + s.maxDelayMillis(),
-                        t -> {
-                            timerSet = false;
-                            writeBuffer();
-                        });
-            }
+        protected Op operation(SinkRecord record) throws IOException {
+            return rankings ? ranking(record) : profile(record);
         }
 
         @Override
-        public void flush(boolean endOfInput) throws IOException, InterruptedException {
-            writeBuffer();
+        protected boolean urgent(Op op) {
+            return op.ranking();
+        }
+
+        @Override
+        protected String target() {
+            return "Redis at " + s.host() + ":" + s.port();
         }
 
         @Override
         public void close() {
-            if (jedis != null) {
-                jedis.close();
-            }
+            dropConnection();
         }
 
         private Op ranking(SinkRecord r) throws IOException {
@@ -188,89 +173,41 @@ final class RedisSink implements Sink<SinkRecord> {
             return Instant.parse(text(n, field)).toEpochMilli();
         }
 
-        /** Writes the buffer in one pipeline, retrying with backoff while Redis is unreachable. */
-        private void writeBuffer() throws IOException, InterruptedException {
-            if (buffer.isEmpty()) {
-                return;
-            }
-            long giveUp = System.currentTimeMillis() + s.retryForMillis();
-            long backoff = 50;
-            for (int attempt = 1; ; attempt++) {
-                String problem;
-                try {
-                    problem = writeOnce();
-                    if (problem == null) {
-                        buffer.clear();
-                        return;
-                    }
-                } catch (JedisConnectionException e) {
-                    problem = e.getMessage();
-                    dropConnection();
-                } catch (JedisDataException e) {
-                    // e.g. LOADING from a script load while a restarted Redis reads its data
-                    problem = String.valueOf(e.getMessage());
-                    if (!transientReply(problem)) {
-                        throw new IOException(
-                                "redis sink '" + s.id() + "': Redis refused a write: " + problem,
-                                e);
-                    }
-                    dropConnection();
+        /** One pipeline of script calls; why it must be written again, or null. */
+        @Override
+        protected String writeOnce(List<Op> batch) throws IOException {
+            try {
+                if (jedis == null) {
+                    jedis = new Jedis(new HostAndPort(s.host(), s.port()), client);
+                    rankingSha = null;
                 }
-                if (System.currentTimeMillis() + backoff > giveUp) {
+                if (rankingSha == null) {
+                    rankingSha = jedis.scriptLoad(RedisScripts.RANKING);
+                    profileSha = jedis.scriptLoad(RedisScripts.PROFILE);
+                }
+                Pipeline p = jedis.pipelined();
+                for (Op op : batch) {
+                    p.evalsha(op.ranking() ? rankingSha : profileSha, op.keys(), op.args());
+                }
+                for (Object reply : p.syncAndReturnAll()) {
+                    if (reply instanceof JedisDataException e) {
+                        throw e;
+                    }
+                }
+                return null;
+            } catch (JedisConnectionException e) {
+                dropConnection();
+                return e.getMessage();
+            } catch (JedisDataException e) {
+                String m = String.valueOf(e.getMessage());
+                if (!transientReply(m)) {
                     throw new IOException(
-                            "redis sink '"
-                                    + s.id()
-                                    + "': "
-                                    + s.host()
-                                    + ":"
-                                    + s.port()
-                                    + " still failing after "
-                                    + Duration.ofMillis(s.retryForMillis())
-                                    + ": "
-                                    + problem);
+                            "redis sink '" + s.id() + "': Redis refused a write: " + m, e);
                 }
-                if (attempt == 1 || attempt % 20 == 0) {
-                    LOG.warn(
-                            "redis sink '{}': writing {} records failed ({}); retrying",
-                            s.id(),
-                            buffer.size(),
-                            problem);
-                }
-                Thread.sleep(backoff);
-                backoff = Math.min(backoff * 2, 2000);
+                // a restarted Redis loading its data, or one that lost the scripts
+                dropConnection();
+                return m;
             }
-        }
-
-        /** One attempt; null when every script ran, else why the batch must be retried. */
-        private String writeOnce() throws IOException {
-            if (jedis == null) {
-                jedis = new Jedis(new HostAndPort(s.host(), s.port()), client);
-                rankingSha = null;
-            }
-            if (rankingSha == null) {
-                rankingSha = jedis.scriptLoad(RedisScripts.RANKING);
-                profileSha = jedis.scriptLoad(RedisScripts.PROFILE);
-            }
-            Pipeline p = jedis.pipelined();
-            for (Op op : buffer) {
-                p.evalsha(op.ranking() ? rankingSha : profileSha, op.keys(), op.args());
-            }
-            List<Object> replies = p.syncAndReturnAll();
-            for (Object reply : replies) {
-                if (reply instanceof JedisDataException e) {
-                    String m = String.valueOf(e.getMessage());
-                    if (m.startsWith("NOSCRIPT")) {
-                        rankingSha = null;
-                        return m;
-                    }
-                    if (transientReply(m)) {
-                        return m;
-                    }
-                    throw new IOException(
-                            "redis sink '" + s.id() + "': Redis refused a write: " + m);
-                }
-            }
-            return null;
         }
 
         /** Replies that say "not now" rather than "never": Redis restarting, busy, failing over. */

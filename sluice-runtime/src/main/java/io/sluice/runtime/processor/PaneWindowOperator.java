@@ -2,10 +2,7 @@ package io.sluice.runtime.processor;
 
 import io.sluice.runtime.row.EventRow;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
-import org.apache.flink.api.common.state.ListState;
-import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.typeutils.base.LongSerializer;
@@ -64,8 +61,7 @@ public final class PaneWindowOperator extends AbstractStreamOperator<EventRow>
     private transient int buffered;
     private transient long firstDue;
     private transient StreamRecord<EventRow> reuse;
-    private transient ListState<Long> watermarkState;
-    private transient long restoredWatermark;
+    private transient KeptWatermark watermark;
 
     PaneWindowOperator(
             long size,
@@ -93,30 +89,19 @@ public final class PaneWindowOperator extends AbstractStreamOperator<EventRow>
     @Override
     public void initializeState(StateInitializationContext context) throws Exception {
         super.initializeState(context);
-        watermarkState =
-                context.getOperatorStateStore()
-                        .getUnionListState(
-                                new ListStateDescriptor<>("watermark", LongSerializer.INSTANCE));
-        restoredWatermark = Long.MIN_VALUE;
-        if (context.isRestored()) {
-            // after rescaling every task sees all tasks' watermarks: the smallest is safe
-            long min = Long.MAX_VALUE;
-            for (Long w : watermarkState.get()) {
-                min = Math.min(min, w);
-            }
-            restoredWatermark = min == Long.MAX_VALUE ? Long.MIN_VALUE : min;
-        }
+        watermark = new KeptWatermark();
+        watermark.initialize(context);
     }
 
     @Override
     public void snapshotState(StateSnapshotContext context) throws Exception {
         super.snapshotState(context);
-        watermarkState.update(List.of(watermark()));
+        watermark.snapshot(timers.currentWatermark());
     }
 
     /** The watermark, or the one restored from a checkpoint while no newer one arrived. */
     private long watermark() {
-        return Math.max(timers.currentWatermark(), restoredWatermark);
+        return watermark.current(timers.currentWatermark());
     }
 
     @Override

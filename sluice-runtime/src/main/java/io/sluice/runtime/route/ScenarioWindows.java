@@ -1,5 +1,6 @@
 package io.sluice.runtime.route;
 
+import io.sluice.runtime.processor.KeptWatermark;
 import io.sluice.runtime.row.DeadLetters;
 import io.sluice.runtime.row.DeadLetters.Reason;
 import io.sluice.runtime.row.EventRow;
@@ -14,13 +15,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
 import org.apache.flink.api.common.accumulators.LongCounter;
-import org.apache.flink.api.common.state.ListState;
-import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
-import org.apache.flink.api.common.typeutils.base.LongSerializer;
 import org.apache.flink.api.common.typeutils.base.StringSerializer;
 import org.apache.flink.api.common.typeutils.base.array.DoublePrimitiveArraySerializer;
 import org.apache.flink.api.common.typeutils.base.array.LongPrimitiveArraySerializer;
@@ -113,8 +111,7 @@ public final class ScenarioWindows extends AbstractStreamOperator<EventRow>
     private transient Map<Object, Scn> cache;
     private transient int buffered;
     private transient long firstDue;
-    private transient ListState<Long> watermarkState;
-    private transient long restoredWatermark;
+    private transient KeptWatermark watermark;
     private transient LongCounter late;
     private transient LongCounter scenarioDead;
     private transient long specVersion;
@@ -158,28 +155,19 @@ public final class ScenarioWindows extends AbstractStreamOperator<EventRow>
     @Override
     public void initializeState(StateInitializationContext context) throws Exception {
         super.initializeState(context);
-        watermarkState =
-                context.getOperatorStateStore()
-                        .getUnionListState(
-                                new ListStateDescriptor<>("watermark", LongSerializer.INSTANCE));
-        restoredWatermark = Long.MIN_VALUE;
-        if (context.isRestored()) {
-            long min = Long.MAX_VALUE;
-            for (Long w : watermarkState.get()) {
-                min = Math.min(min, w);
-            }
-            restoredWatermark = min == Long.MAX_VALUE ? Long.MIN_VALUE : min;
-        }
+        watermark = new KeptWatermark();
+        watermark.initialize(context);
     }
 
     @Override
     public void snapshotState(StateSnapshotContext context) throws Exception {
         super.snapshotState(context);
-        watermarkState.update(List.of(watermark()));
+        watermark.snapshot(timers.currentWatermark());
     }
 
+    /** The watermark, or the one restored from a checkpoint while no newer one arrived. */
     private long watermark() {
-        return Math.max(timers.currentWatermark(), restoredWatermark);
+        return watermark.current(timers.currentWatermark());
     }
 
     @Override
