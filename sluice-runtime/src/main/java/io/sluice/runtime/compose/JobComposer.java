@@ -284,15 +284,13 @@ public final class JobComposer {
 
         // Config store ---> control stream, broadcast
         BroadcastStream<ConfigUpdate> control =
-                env.fromSource(
-                                new ControlSource(
-                                        store, r.pollInterval(), connectors.bounded(source)),
-                                ControlSource.watermarks(),
-                                p.id() + " config versions",
-                                ConfigUpdate.TYPE)
-                        .setParallelism(1)
-                        .uid(p.id() + ".control")
-                        .broadcast(RouteEvents.VERSIONS);
+                control(
+                        env,
+                        store,
+                        r.pollInterval(),
+                        source,
+                        p.id() + ".control",
+                        p.id() + " config versions");
 
         Map<String, OutputTag<SinkRecord>> tags = new LinkedHashMap<>();
         Map<String, List<String>> keys = new LinkedHashMap<>();
@@ -402,15 +400,13 @@ public final class JobComposer {
 
         // Config store ---> control stream, broadcast
         BroadcastStream<ConfigUpdate> control =
-                env.fromSource(
-                                new ControlSource(
-                                        store, sc.pollInterval(), connectors.bounded(source)),
-                                ControlSource.watermarks(),
-                                p.id() + " scenario config versions",
-                                ConfigUpdate.TYPE)
-                        .setParallelism(1)
-                        .uid(step + ".control")
-                        .broadcast(RouteEvents.VERSIONS);
+                control(
+                        env,
+                        store,
+                        sc.pollInterval(),
+                        source,
+                        step + ".control",
+                        p.id() + " scenario config versions");
 
         // Rows ---> Match scenarios: stamped with the version in force, forked per part
         Scenarios.Fields fields = Scenarios.Fields.of(sc);
@@ -506,6 +502,24 @@ public final class JobComposer {
                     bySink,
                     new Emitted(sink, profiles, Scenarios.PROFILES, step + ".profiles"));
         }
+    }
+
+    /** The store's versions as a broadcast stream: one reading task, every version once. */
+    private BroadcastStream<ConfigUpdate> control(
+            StreamExecutionEnvironment env,
+            StoreVersions store,
+            java.time.Duration poll,
+            SourceSpec source,
+            String uid,
+            String name) {
+        return env.fromSource(
+                        new ControlSource(store, poll, connectors.bounded(source)),
+                        ControlSource.watermarks(),
+                        name,
+                        ConfigUpdate.TYPE)
+                .setParallelism(1)
+                .uid(uid)
+                .broadcast(RouteEvents.VERSIONS);
     }
 
     /**
