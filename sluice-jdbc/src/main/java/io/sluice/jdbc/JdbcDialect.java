@@ -24,6 +24,15 @@ enum JdbcDialect {
                 : "\"" + name.replace("\"", "\"\"") + "\"";
     }
 
+    /** DELETE of the row with the key; or, with a soft-delete column, setting it true. */
+    String delete(String table, List<String> key, String softDeleteColumn) {
+        String where =
+                key.stream().map(k -> quote(k) + " = ?").collect(Collectors.joining(" AND "));
+        return softDeleteColumn == null
+                ? "DELETE FROM " + table + " WHERE " + where
+                : "UPDATE " + table + " SET " + quote(softDeleteColumn) + " = TRUE WHERE " + where;
+    }
+
     /** INSERT of {@code columns}; with a key, replacing the row of the same key. */
     String insert(String table, List<String> columns, List<String> key) {
         String cols = columns.stream().map(this::quote).collect(Collectors.joining(", "));

@@ -42,6 +42,9 @@ public final class JdbcSink implements Sink<SinkRecord> {
             String password,
             String table,
             List<String> key,
+            String deleteField,
+            List<String> deleteValues,
+            String softDeleteColumn,
             int batchSize,
             long maxDelayMillis,
             long retryForMillis)
@@ -64,9 +67,13 @@ public final class JdbcSink implements Sink<SinkRecord> {
         private final JdbcDialect dialect;
         private final ObjectMapper json = new ObjectMapper();
         private JdbcTable table;
-        private List<String> columns;
         private Connection connection;
-        private PreparedStatement statement;
+
+        /** Prepared statements by the columns a record writes ("" for deletes), per connection. */
+        private final java.util.Map<List<String>, PreparedStatement> statements =
+                new java.util.HashMap<>();
+
+        private final java.util.Set<String> warned = new java.util.HashSet<>();
 
         Writer(Settings s, ProcessingTimeService time) {
             super(s.id(), time, s.batchSize(), s.maxDelayMillis(), s.retryForMillis());
@@ -127,6 +134,11 @@ public final class JdbcSink implements Sink<SinkRecord> {
                     || (e.getCause() instanceof java.io.IOException);
         }
 
+        /**
+         * Writes the batch in one transaction, in order: consecutive records writing the same
+         * columns (or deleting) share one JDBC batch, so one key's upserts and deletes never
+         * reorder.
+         */
         private void write(List<JsonNode> buffer) throws SQLException {
             if (connection == null) {
                 connection = JdbcTable.connect(s);
@@ -137,30 +149,51 @@ public final class JdbcSink implements Sink<SinkRecord> {
                         throw new SQLException("table '" + s.table() + "' does not exist", "42S02");
                     }
                 }
-                statement = null;
+                statements.clear();
             }
-            if (columns == null) {
-                columns = columns(buffer.get(0));
-            }
-            if (statement == null) {
-                statement =
-                        connection.prepareStatement(dialect.insert(s.table(), columns, s.key()));
-            }
+            PreparedStatement open = null;
             for (JsonNode row : buffer) {
-                for (int i = 0; i < columns.size(); i++) {
-                    bind(i + 1, columns.get(i), row.get(columns.get(i)));
+                boolean delete = isDelete(row);
+                List<String> columns = delete ? s.key() : columns(row);
+                List<String> statementKey = delete ? List.of() : columns;
+                PreparedStatement st = statements.get(statementKey);
+                if (st == null) {
+                    st =
+                            connection.prepareStatement(
+                                    delete
+                                            ? dialect.delete(
+                                                    s.table(), s.key(), s.softDeleteColumn())
+                                            : dialect.insert(s.table(), columns, s.key()));
+                    statements.put(statementKey, st);
                 }
-                statement.addBatch();
+                if (open != null && open != st) {
+                    open.executeBatch();
+                }
+                open = st;
+                for (int i = 0; i < columns.size(); i++) {
+                    bind(st, i + 1, columns.get(i), row.get(columns.get(i)));
+                }
+                st.addBatch();
             }
-            statement.executeBatch();
+            if (open != null) {
+                open.executeBatch();
+            }
             connection.commit();
         }
 
-        /** The first record's fields that the table has (the key's among them). */
-        private List<String> columns(JsonNode first) throws SQLException {
+        private boolean isDelete(JsonNode row) {
+            if (s.deleteField() == null) {
+                return false;
+            }
+            JsonNode v = row.get(s.deleteField());
+            return v != null && !v.isNull() && s.deleteValues().contains(v.asText());
+        }
+
+        /** The record's fields that the table has; every key field must be among them. */
+        private List<String> columns(JsonNode row) throws SQLException {
             List<String> out = new ArrayList<>();
             List<String> skipped = new ArrayList<>();
-            for (Iterator<String> it = first.fieldNames(); it.hasNext(); ) {
+            for (Iterator<String> it = row.fieldNames(); it.hasNext(); ) {
                 String f = it.next();
                 if (table.columns().containsKey(f.toLowerCase(Locale.ROOT))) {
                     out.add(f);
@@ -173,15 +206,14 @@ public final class JdbcSink implements Sink<SinkRecord> {
                     throw new SQLException(
                             "key column '"
                                     + k
-                                    + "' is not a field of the records (they have: "
+                                    + "' is not a field of the record (it has: "
                                     + String.join(", ", out)
-                                    + ", "
-                                    + String.join(", ", skipped)
+                                    + (skipped.isEmpty() ? "" : ", " + String.join(", ", skipped))
                                     + ")",
                             "42000");
                 }
             }
-            if (!skipped.isEmpty()) {
+            if (!skipped.isEmpty() && warned.add(String.join(",", skipped))) {
                 LOG.info(
                         "sink '{}': table '{}' has no column for fields {}; they are not written",
                         s.id(),
@@ -191,7 +223,8 @@ public final class JdbcSink implements Sink<SinkRecord> {
             return out;
         }
 
-        private void bind(int index, String column, JsonNode v) throws SQLException {
+        private void bind(PreparedStatement statement, int index, String column, JsonNode v)
+                throws SQLException {
             String col = column.toLowerCase(Locale.ROOT);
             if (v == null || v.isNull()) {
                 statement.setNull(index, table.columns().get(col));
@@ -223,7 +256,7 @@ public final class JdbcSink implements Sink<SinkRecord> {
                     // already broken
                 }
                 connection = null;
-                statement = null;
+                statements.clear();
             }
         }
     }

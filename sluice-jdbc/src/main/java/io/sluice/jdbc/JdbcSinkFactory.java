@@ -24,6 +24,15 @@ import org.apache.flink.api.connector.sink2.Sink;
  * to {@code retry-for}. The table and its key columns are checked when the job starts.
  */
 public final class JdbcSinkFactory implements SinkFactory, PluginCheck {
+    static final OptionsSchema DELETE_WHEN =
+            OptionsSchema.builder()
+                    .required("field", OptionType.STRING, "the record field to look at")
+                    .required(
+                            "equals",
+                            OptionType.listOf(OptionType.STRING),
+                            "values of it that mean: delete")
+                    .build();
+
     static final OptionsSchema OPTIONS =
             OptionsSchema.builder()
                     .required(
@@ -48,6 +57,16 @@ public final class JdbcSinkFactory implements SinkFactory, PluginCheck {
                             null,
                             "database password, e.g. ${env:DB_PASSWORD} (default: from the URL, or"
                                     + " SLUICE_JDBC_PASSWORD)")
+                    .optional(
+                            "delete-when",
+                            OptionType.object(DELETE_WHEN),
+                            null,
+                            "records that delete their key's row instead of writing it")
+                    .optional(
+                            "soft-delete-column",
+                            OptionType.STRING,
+                            null,
+                            "with delete-when: set this boolean column true instead of deleting")
                     .optional("batch-size", OptionType.INT, 500L, "rows per batch")
                     .optional(
                             "max-delay",
@@ -77,6 +96,17 @@ public final class JdbcSinkFactory implements SinkFactory, PluginCheck {
     }
 
     @Override
+    public List<String> keyFields(SinkSpec spec) {
+        return spec.options().list("key");
+    }
+
+    /** With a key, one row's upserts and deletes go through one writer, in order. */
+    @Override
+    public boolean partitionedByKey(SinkSpec spec) {
+        return !spec.options().list("key").isEmpty();
+    }
+
+    @Override
     public void check(Options o, Problems problems) {
         String url = o.string("url");
         if (url != null && JdbcDialect.of(url) == null) {
@@ -84,6 +114,18 @@ public final class JdbcSinkFactory implements SinkFactory, PluginCheck {
                     o.pos("url"),
                     o.path("url"),
                     "expected jdbc:mariadb:, jdbc:mysql: or jdbc:postgresql:, found '" + url + "'");
+        }
+        if (o.object("delete-when") != null && o.list("key").isEmpty()) {
+            problems.add(
+                    o.pos("delete-when"),
+                    o.path("delete-when"),
+                    "deletes find their row by key: name the table's key with 'key'");
+        }
+        if (o.string("soft-delete-column") != null && o.object("delete-when") == null) {
+            problems.add(
+                    o.pos("soft-delete-column"),
+                    o.path("soft-delete-column"),
+                    "say which records delete with 'delete-when'");
         }
         long batch = o.longValue("batch-size");
         if (batch < 1 || batch > 100_000) {
@@ -110,6 +152,13 @@ public final class JdbcSinkFactory implements SinkFactory, PluginCheck {
                         password,
                         o.string("table"),
                         o.list("key"),
+                        o.object("delete-when") == null
+                                ? null
+                                : o.object("delete-when").string("field"),
+                        o.object("delete-when") == null
+                                ? List.of()
+                                : o.object("delete-when").list("equals"),
+                        o.string("soft-delete-column"),
                         (int) o.longValue("batch-size"),
                         o.duration("max-delay").toMillis(),
                         o.duration("retry-for").toMillis());

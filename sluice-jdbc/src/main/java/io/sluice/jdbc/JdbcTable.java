@@ -47,6 +47,10 @@ record JdbcTable(String name, Map<String, Integer> columns, java.util.Set<String
                                 + ": create it first (its columns named like the records' fields)");
             }
             List<String> missing = new ArrayList<>();
+            if (s.softDeleteColumn() != null
+                    && !t.columns().containsKey(s.softDeleteColumn().toLowerCase(Locale.ROOT))) {
+                missing.add(s.softDeleteColumn());
+            }
             for (String k : s.key()) {
                 if (!t.columns().containsKey(k.toLowerCase(Locale.ROOT))) {
                     missing.add(k);
@@ -56,7 +60,7 @@ record JdbcTable(String name, Map<String, Integer> columns, java.util.Set<String
                 throw new IllegalArgumentException(
                         "sink '"
                                 + s.id()
-                                + "': key column(s) "
+                                + "': key or soft-delete column(s) "
                                 + missing
                                 + " are not columns of table '"
                                 + s.table()

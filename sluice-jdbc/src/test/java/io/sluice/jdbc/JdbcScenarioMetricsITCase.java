@@ -270,7 +270,7 @@ class JdbcScenarioMetricsITCase {
         }
         assertThatThrownBy(() -> run(spec))
                 .hasMessageContaining(
-                        "key column(s) [window_end] are not columns of table 'scenario_metrics'")
+                        "key or soft-delete column(s) [window_end] are not columns of table 'scenario_metrics'")
                 .hasMessageContaining("window_finish");
     }
 }

@@ -88,6 +88,11 @@ public final class JobComposer {
         default List<String> keyFields(SinkSpec spec) {
             return List.of();
         }
+
+        /** See {@link SinkFactory#partitionedByKey}. */
+        default boolean partitionedByKey(SinkSpec spec) {
+            return false;
+        }
     }
 
     /** Connectors from the registered source and sink plugins. */
@@ -120,6 +125,11 @@ public final class JobComposer {
             @Override
             public List<String> keyFields(SinkSpec spec) {
                 return factory(spec).keyFields(spec);
+            }
+
+            @Override
+            public boolean partitionedByKey(SinkSpec spec) {
+                return factory(spec).partitionedByKey(spec);
             }
 
             private SinkFactory factory(SinkSpec spec) {
@@ -164,6 +174,10 @@ public final class JobComposer {
                 all = all.union(s);
             }
             SinkSpec sink = spec.sink(e.getKey());
+            if (connectors.partitionedByKey(sink)) {
+                // one key's records to one writer, in the order they were produced
+                all = all.keyBy(SinkRecord::keyText, Types.STRING);
+            }
             all.sinkTo(connectors.sink(spec, sink))
                     .uid("sink." + sink.id())
                     .name(sink.id() + " (" + sink.type() + " sink)");

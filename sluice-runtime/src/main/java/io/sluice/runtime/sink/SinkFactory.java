@@ -24,4 +24,12 @@ public interface SinkFactory extends PluginDescriptor {
     default List<String> keyFields(SinkSpec spec) {
         return List.of();
     }
+
+    /**
+     * Whether records must reach the sink's writers partitioned by their key, so that one key's
+     * records are written by one writer in order (e.g. upserts and deletes of a table row).
+     */
+    default boolean partitionedByKey(SinkSpec spec) {
+        return false;
+    }
 }

@@ -19,6 +19,11 @@ public final class SinkRecord {
 
     public SinkRecord() {}
 
+    /** The key as text ("" when the record has none), e.g. to partition records by it. */
+    public String keyText() {
+        return key == null ? "" : new String(key, java.nio.charset.StandardCharsets.UTF_8);
+    }
+
     public SinkRecord(byte[] key, byte[] value, long configVersion) {
         this.key = key;
         this.value = value;

@@ -27,16 +27,20 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  */
 public final class GeneratorSourceFactory implements SourceFactory, PluginCheck {
     static final java.util.Set<String> JSON_PROFILES =
-            java.util.Set.of("business-events", "user-behaviour");
+            java.util.Set.of("business-events", "user-behaviour", "wrongbook-events");
 
     static final OptionsSchema OPTIONS =
             OptionsSchema.builder()
                     .optional(
                             "profile",
-                            OptionType.oneOf("taxi-trips", "business-events", "user-behaviour"),
+                            OptionType.oneOf(
+                                    "taxi-trips",
+                                    "business-events",
+                                    "user-behaviour",
+                                    "wrongbook-events"),
                             "taxi-trips",
-                            "what to generate: taxi trips (CSV), business events or user behaviour"
-                                    + " (JSON)")
+                            "what to generate: taxi trips (CSV), business events, user behaviour"
+                                    + " or wrong-answer book events (JSON)")
                     .optional(
                             "count",
                             OptionType.INT,
@@ -112,9 +116,11 @@ public final class GeneratorSourceFactory implements SourceFactory, PluginCheck 
                 problems.add(
                         o.pos("format"),
                         o.path("format"),
-                        ("business-events".equals(o.string("profile"))
-                                        ? "business events"
-                                        : "user behaviour events")
+                        switch (o.string("profile")) {
+                                    case "business-events" -> "business events";
+                                    case "wrongbook-events" -> "wrong-answer book events";
+                                    default -> "user behaviour events";
+                                }
                                 + " are JSON lines: set 'format: json'");
             }
         } else if (!"csv".equals(o.string("format")) || !",".equals(o.string("delimiter"))) {
@@ -146,6 +152,13 @@ public final class GeneratorSourceFactory implements SourceFactory, PluginCheck 
     public static GeneratedLines lines(Options o) {
         if ("user-behaviour".equals(o.string("profile"))) {
             return new BehaviourEvents(
+                    o.longValue("seed"),
+                    utc(o.string("start")),
+                    o.duration("interval").toMillis(),
+                    o.doubleValue("dirty-share"));
+        }
+        if ("wrongbook-events".equals(o.string("profile"))) {
+            return new WrongbookEvents(
                     o.longValue("seed"),
                     utc(o.string("start")),
                     o.duration("interval").toMillis(),

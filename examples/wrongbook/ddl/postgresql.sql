@@ -1,0 +1,35 @@
+-- The wrong-answer book's tables on PostgreSQL. The dimension tables belong to the business
+-- database (Sluice reads them); wrongbook_wide is the wide table Sluice upserts into.
+-- (The user dimension is app_user: USER is a reserved word in PostgreSQL.) PostgreSQL has no
+-- ON UPDATE for columns: whoever changes a dimension row sets its updated_at.
+CREATE TABLE subject (
+  subject_id VARCHAR(16) PRIMARY KEY,
+  name VARCHAR(64) NOT NULL,
+  updated_at TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP
+);
+CREATE TABLE question (
+  question_id VARCHAR(16) PRIMARY KEY,
+  subject_id VARCHAR(16) NOT NULL,
+  chapter VARCHAR(32),
+  knowledge_point VARCHAR(64),
+  difficulty INT,
+  updated_at TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP
+);
+CREATE TABLE app_user (
+  user_id VARCHAR(16) PRIMARY KEY,
+  grade INT,
+  school VARCHAR(64),
+  updated_at TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP
+);
+CREATE TABLE wrongbook_wide (
+  wrong_id VARCHAR(48) PRIMARY KEY,
+  tenant_id VARCHAR(32),
+  user_id VARCHAR(16),
+  question_id VARCHAR(16),
+  answer VARCHAR(8),
+  result VARCHAR(16),
+  review_result VARCHAR(16),
+  created_at TIMESTAMP(3),
+  last_event VARCHAR(32),
+  config_version BIGINT
+);
