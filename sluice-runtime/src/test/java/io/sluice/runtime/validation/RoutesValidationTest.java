@@ -52,7 +52,8 @@ class RoutesValidationTest {
                 .containsExactlyInAnyOrder(
                         "routes.yaml:5:16: routes[0].processor: unknown processor 'fitler'"
                                 + " (known: derive, emit, filter, project,"
-                                + " threshold-alert, validate, window-aggregate, zscore-alert);"
+                                + " rate-alert, threshold-alert, validate, window-aggregate,"
+                                + " zscore-alert);"
                                 + " did you mean 'filter'?",
                         "routes.yaml:12:15: routes[1].outputs[0]: unknown output 'bigg' (known:"
                                 + " big, stats); did you mean 'big'? (outputs are the sinks the"
