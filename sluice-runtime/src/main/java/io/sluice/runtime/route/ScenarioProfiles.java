@@ -38,10 +38,11 @@ import org.apache.flink.util.Collector;
  * the bucket being closed. Under one version this is exactly the formula above.
  *
  * <p>State per user: the interests as of the last update ({@code categories}, {@code interests}:
- * as-of time, event count, then one value per category), the open buckets ({@code [end, version]}
- * pairs) and their pending sums per category ({@code "end|category"}). A bucket's sums are removed
- * when it closes. When a timer finds the scenario's profiles disabled or removed in the newest
- * version, all of the user's state is released.
+ * as-of time, event count, then one value per category), the open buckets ({@code [start, end,
+ * version]} triples) and their pending sums per category ({@code "end|category"}, and the event
+ * count under {@code "end|"}). A bucket's sums are removed when it closes. When a timer finds the
+ * scenario's profiles disabled or removed in the newest version, all of the user's state is
+ * released.
  */
 public final class ScenarioProfiles extends KeyedProcessFunction<String, RoutedEvent, EventRow> {
     private static final long serialVersionUID = 1L;
