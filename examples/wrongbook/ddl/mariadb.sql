@@ -30,5 +30,12 @@ CREATE TABLE wrongbook_wide (
   review_result VARCHAR(16),
   created_at DATETIME(3),
   last_event VARCHAR(32),
+  subject_id VARCHAR(16),
+  subject_name VARCHAR(64),
+  chapter VARCHAR(32),
+  knowledge_point VARCHAR(64),
+  difficulty INT,
+  grade INT,
+  school VARCHAR(64),
   config_version BIGINT
 );

@@ -16,11 +16,15 @@ import java.util.Map;
 record JdbcTable(String name, Map<String, Integer> columns, java.util.Set<String> zoned) {
 
     static Connection connect(JdbcSink.Settings s) throws SQLException {
+        return connect(s.url(), s.user(), s.password());
+    }
+
+    static Connection connect(String url, String user, String password) throws SQLException {
         Connection c =
-                s.user() == null
-                        ? DriverManager.getConnection(s.url())
-                        : DriverManager.getConnection(s.url(), s.user(), s.password());
-        if (JdbcDialect.of(s.url()) == JdbcDialect.MYSQL) {
+                user == null
+                        ? DriverManager.getConnection(url)
+                        : DriverManager.getConnection(url, user, password);
+        if (JdbcDialect.of(url) == JdbcDialect.MYSQL) {
             // TIMESTAMP columns convert from the session's zone: make it UTC, as the rows are
             try (java.sql.Statement st = c.createStatement()) {
                 st.execute("SET time_zone = '+00:00'");

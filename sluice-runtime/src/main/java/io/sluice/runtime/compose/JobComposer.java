@@ -223,7 +223,7 @@ public final class JobComposer {
         for (StepSpec step : p.steps()) {
             ProcessorFactory factory =
                     (ProcessorFactory) registry.find(PluginKind.PROCESSOR, step.processor());
-            StepContext ctx = new StepContext(spec, p, step, run);
+            StepContext ctx = new StepContext(spec, p, step, run, connectors.bounded(source));
             StepResult result = factory.apply(ctx, rows);
             if (result.deadLetters() != null) {
                 deadLetters.add(result.deadLetters());

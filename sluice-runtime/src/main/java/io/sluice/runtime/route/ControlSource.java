@@ -45,16 +45,15 @@ public final class ControlSource
     }
 
     /**
-     * Watermarks at the end of time: the control stream never holds back the events' event time
-     * where the two streams meet.
+     * Watermarks at the end of time: the control stream (or any other broadcast side stream) never
+     * holds back the events' event time where the two streams meet.
      */
-    public static WatermarkStrategy<ConfigUpdate> watermarks() {
+    public static <T> WatermarkStrategy<T> watermarks() {
         return WatermarkStrategy.forGenerator(
                 ctx ->
                         new WatermarkGenerator<>() {
                             @Override
-                            public void onEvent(
-                                    ConfigUpdate event, long timestamp, WatermarkOutput output) {
+                            public void onEvent(T event, long timestamp, WatermarkOutput output) {
                                 output.emitWatermark(new Watermark(Long.MAX_VALUE));
                             }
 

@@ -33,7 +33,8 @@ public final class DeadLetters {
         BAD_ENVELOPE("bad-envelope"),
         PROCESSOR_ERROR("processor-error"),
         ROUTE_SUSPENDED("route-suspended"),
-        VERSION_EXPIRED("version-expired");
+        VERSION_EXPIRED("version-expired"),
+        MISSING_DIMENSION("missing-dimension");
 
         private final String id;
 

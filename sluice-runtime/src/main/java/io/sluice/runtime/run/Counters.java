@@ -41,6 +41,17 @@ public final class Counters {
      */
     public static final String SCENARIO_DEAD_LETTERS = "sluice.scenario-dead-letters";
 
+    /** Lookups of {@code lookup} dimensions by enrich steps, and those the cache answered. */
+    public static final String ENRICH_LOOKUPS = "sluice.enrich-lookups";
+
+    public static final String ENRICH_HITS = "sluice.enrich-cache-hits";
+
+    /** Events an enrich step found no dimension row for (whatever the missing-row policy). */
+    public static final String ENRICH_MISSING = "sluice.enrich-missing";
+
+    /** Events an enrich step held to wait for a missing dimension row. */
+    public static final String ENRICH_HELD = "sluice.enrich-held";
+
     public static final String WATERMARK = "sluice.watermark";
 
     /** Followed by the reason: {@code sluice.dead-letters.bad-value}. */
