@@ -232,13 +232,15 @@ final class EnrichFunctions {
             extends KeyedBroadcastProcessFunction<String, EventRow, String, EventRow> {
         private final Enricher.Settings s;
         private final RowSchema input;
+        private final boolean boundedInput;
         private transient Core core;
         private transient ListState<EventRow> heldRows;
         private transient ListState<Long> heldSince;
 
-        Keyed(Enricher.Settings s, RowSchema input) {
+        Keyed(Enricher.Settings s, RowSchema input, boolean boundedInput) {
             this.s = s;
             this.input = input;
+            this.boundedInput = boundedInput;
         }
 
         @Override
@@ -282,9 +284,13 @@ final class EnrichFunctions {
             heldRows.add(in);
             heldSince.add(now);
             core.held.add(1);
-            // fires only when the input ends (the watermark reaches the end of time): processing
-            // time timers do not fire then, so this one lets the held events go
-            ctx.timerService().registerEventTimeTimer(Long.MAX_VALUE);
+            if (boundedInput) {
+                // fires when the input ends (the watermark reaches the end of time), when
+                // processing time timers no longer fire: it lets the held events go. Not with an
+                // endless input, whose watermark can reach it too while the events' input is
+                // idle (the dimension changes' watermark is at the end of time)
+                ctx.timerService().registerEventTimeTimer(Long.MAX_VALUE);
+            }
         }
 
         @Override

@@ -450,7 +450,8 @@ public final class EnrichProcessor implements ProcessorFactory {
                         ? input.connect(changes).process(new EnrichFunctions.Unkeyed(s), type)
                         : input.keyBy(new EnrichFunctions.Key(s), Types.STRING)
                                 .connect(changes)
-                                .process(new EnrichFunctions.Keyed(s, in), type);
+                                .process(
+                                        new EnrichFunctions.Keyed(s, in, ctx.boundedInput()), type);
         out.uid(ctx.uid("enrich")).name(ctx.name("enrich"));
         List<Emitted> extra = new ArrayList<>();
         if (o.string("alerts") != null) {

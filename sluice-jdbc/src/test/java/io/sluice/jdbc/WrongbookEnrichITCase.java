@@ -145,15 +145,15 @@ class WrongbookEnrichITCase {
     }
 
     /**
-     * The dimension values of a question and user as the generator defines them; a question above
-     * {@code questionsKept} has none, and its subject's name is {@code names}' when it has one.
+     * The dimension values of a question and user as the generator defines them; a question not
+     * kept has none, and its subject's name is {@code names}' when it has one.
      */
     static List<Object> dimensionValues(
-            String questionId, String userId, int questionsKept, Map<String, String> names) {
+            String questionId, String userId, boolean questionKept, Map<String, String> names) {
         int q = Integer.parseInt(questionId.substring(2));
         int u = Integer.parseInt(userId.substring(2));
         List<Object> v = new ArrayList<>();
-        if (q <= questionsKept) {
+        if (questionKept) {
             String subject = WrongbookDimensions.subjectOf(q);
             v.addAll(
                     Arrays.asList(
@@ -263,7 +263,12 @@ class WrongbookEnrichITCase {
                         row.add(p.get("answer").asText());
                         row.add(p.get("result").asText());
                         row.add(type);
-                        row.addAll(dimensionValues(question, user, QUESTIONS_KEPT, Map.of()));
+                        row.addAll(
+                                dimensionValues(
+                                        question,
+                                        user,
+                                        Integer.parseInt(question.substring(2)) <= QUESTIONS_KEPT,
+                                        Map.of()));
                         expected.put(id, row);
                     }
                     case "wrongbook_delete" -> expected.remove(id);
