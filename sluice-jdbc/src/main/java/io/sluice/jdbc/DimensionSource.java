@@ -65,13 +65,13 @@ final class DimensionSource
 
     @Override
     public SplitEnumerator<Split, Pending> createEnumerator(SplitEnumeratorContext<Split> ctx) {
-        return new Enumerator(ctx, true);
+        return new Enumerator(ctx, !bounded);
     }
 
     @Override
     public SplitEnumerator<Split, Pending> restoreEnumerator(
             SplitEnumeratorContext<Split> ctx, Pending checkpoint) {
-        return new Enumerator(ctx, checkpoint.unassigned());
+        return new Enumerator(ctx, checkpoint.unassigned() && !bounded);
     }
 
     @Override
@@ -101,7 +101,7 @@ final class DimensionSource
 
     @Override
     public SourceReader<String, Split> createReader(SourceReaderContext ctx) {
-        return new Reader(dims, bounded ? new int[0] : indexes, bounded);
+        return new Reader(dims, indexes);
     }
 
     /** The one split: the dimension tables. */
@@ -156,7 +156,6 @@ final class DimensionSource
     private static final class Reader implements SourceReader<String, Split> {
         private final List<Dimension> dims;
         private final int[] indexes;
-        private final boolean bounded;
         private final ObjectMapper json = new ObjectMapper();
         private final ArrayDeque<String> queue = new ArrayDeque<>();
         private final Map<Integer, Timestamp> newest = new HashMap<>();
@@ -168,10 +167,9 @@ final class DimensionSource
         private boolean noMoreSplits;
         private CompletableFuture<Void> splitArrived = new CompletableFuture<>();
 
-        Reader(List<Dimension> dims, int[] indexes, boolean bounded) {
+        Reader(List<Dimension> dims, int[] indexes) {
             this.dims = dims;
             this.indexes = indexes;
-            this.bounded = bounded;
         }
 
         @Override
@@ -183,10 +181,10 @@ final class DimensionSource
                 output.collect(queue.poll());
                 return InputStatus.MORE_AVAILABLE;
             }
-            if (!hasSplit || bounded) {
-                return noMoreSplits || bounded
-                        ? InputStatus.END_OF_INPUT
-                        : InputStatus.NOTHING_AVAILABLE;
+            if (!hasSplit) {
+                // bounded: no split comes, and the reader ends once told so (ending before
+                // would lose the enumerator's message to a finished task)
+                return noMoreSplits ? InputStatus.END_OF_INPUT : InputStatus.NOTHING_AVAILABLE;
             }
             long now = System.currentTimeMillis();
             for (int i : indexes) {
@@ -272,7 +270,7 @@ final class DimensionSource
 
         @Override
         public CompletableFuture<Void> isAvailable() {
-            if (!queue.isEmpty() || bounded) {
+            if (!queue.isEmpty()) {
                 return CompletableFuture.completedFuture(null);
             }
             if (!hasSplit) {

@@ -98,7 +98,11 @@ public record RunSummary(
                         Counters.SCENARIO_EVENTS,
                         Counters.SCENARIO_UNMATCHED,
                         Counters.SCENARIO_LATE,
-                        Counters.SCENARIO_DEAD_LETTERS)) {
+                        Counters.SCENARIO_DEAD_LETTERS,
+                        Counters.ENRICH_LOOKUPS,
+                        Counters.ENRICH_HITS,
+                        Counters.ENRICH_MISSING,
+                        Counters.ENRICH_HELD)) {
             if (acc.containsKey(c)) {
                 routing.put(c.substring("sluice.".length()), asLong(acc.get(c)));
             }
@@ -174,6 +178,25 @@ public record RunSummary(
                             routing.getOrDefault("scenario-unmatched", 0L),
                             routing.getOrDefault("scenario-late", 0L),
                             scenarioDeadLetters()));
+        }
+        if (routing.containsKey("enrich-missing")) {
+            long lookups = routing.getOrDefault("enrich-lookups", 0L);
+            sb.append(
+                    String.format(
+                            Locale.ROOT,
+                            "  enrichment    %,12d  lookups (cache hits %s) · no row %,d · held"
+                                    + " for a row %,d%n",
+                            lookups,
+                            lookups == 0
+                                    ? "-"
+                                    : String.format(
+                                            Locale.ROOT,
+                                            "%.1f %%",
+                                            100.0
+                                                    * routing.getOrDefault("enrich-cache-hits", 0L)
+                                                    / lookups),
+                            routing.getOrDefault("enrich-missing", 0L),
+                            routing.getOrDefault("enrich-held", 0L)));
         }
         if (routing.containsKey("routed")) {
             sb.append(
