@@ -16,6 +16,8 @@ import picocli.CommandLine.Command;
             ServeCommand.class,
             KafkaCommand.class,
             RedisCommand.class,
+            MariadbCommand.class,
+            SqlCommand.class,
             ReplayCommand.class,
             ConsumeCommand.class,
             CommandLine.HelpCommand.class

@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.sluice.spec.SpecLoader;
 import io.sluice.spec.model.Spec;
 import io.sluice.spec.plugin.PluginRegistry;
+import io.sluice.spec.problem.Problems;
+import io.sluice.spec.routes.RouteCatalog;
+import io.sluice.spec.routes.RoutesLoader;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,6 +42,22 @@ class ExampleSpecsTest {
         for (Path p : specs) {
             Spec s = loader.load(p);
             assertThat(s.name()).as(p.toString()).isNotBlank();
+        }
+    }
+
+    /** The wrong-answer book's routes, and those the walkthrough onboards, fit its spec. */
+    @Test
+    void theWrongbookRoutesFitItsSpec() throws IOException {
+        SpecLoader loader = new SpecLoader(PluginRegistry.load(), name -> null, java.util.Map.of());
+        Spec spec = loader.load(ROOT.resolve("examples/wrongbook/wrongbook.yaml"));
+        RouteCatalog catalog = RouteCatalog.of(spec, spec.pipelines().get(0));
+        RoutesLoader routes = new RoutesLoader(PluginRegistry.load());
+        for (String f :
+                List.of(
+                        "examples/wrongbook/config/routes.yaml",
+                        "examples/wrongbook/routes-with-reviews.yaml")) {
+            Problems problems = routes.validate(f, Files.readString(ROOT.resolve(f)), catalog);
+            assertThat(problems.list()).as(f).isEmpty();
         }
     }
 }

@@ -55,14 +55,16 @@ class SluiceE2eITCase {
         Result r = sluice(FIXTURES, "validate", "broken-taxi.yaml");
         assertThat(r.exit()).isEqualTo(2);
         // the fixture is written for sluice-runtime's plugins; the CLI also has the Kafka, Redis
-        // and JDBC ones
+        // and JDBC ones (the jdbc sink and the enrich processor)
         List<String> expected =
                 Files.readAllLines(FIXTURES.resolve("broken-taxi.expected")).stream()
                         .map(
                                 l ->
                                         l.replace(
-                                                "(known: console, file)",
-                                                "(known: console, file, jdbc, kafka, redis)"))
+                                                        "(known: console, file)",
+                                                        "(known: console, file, jdbc, kafka,"
+                                                                + " redis)")
+                                                .replace("emit, filter,", "emit, enrich, filter,"))
                         .toList();
         assertThat(r.out().lines()).containsExactlyElementsOf(expected);
         assertThat(r.err()).contains("15 problems in broken-taxi.yaml");
