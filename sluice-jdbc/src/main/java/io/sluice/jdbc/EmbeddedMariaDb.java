@@ -107,6 +107,24 @@ public final class EmbeddedMariaDb implements AutoCloseable {
         return password;
     }
 
+    /** Stops the server, keeping its data (see {@link #restart}). */
+    public void stop() throws IOException {
+        try {
+            db.stop();
+        } catch (Exception e) {
+            throw new IOException("cannot stop MariaDB: " + e.getMessage(), e);
+        }
+    }
+
+    /** Starts a stopped server again on the same port, with the data it had. */
+    public void restart() throws IOException {
+        try {
+            db.start();
+        } catch (Exception e) {
+            throw new IOException("cannot start MariaDB again: " + e.getMessage(), e);
+        }
+    }
+
     /** The mariadb command-line client that came with the server. */
     public Path client() {
         return dir.resolve("base/bin/mariadb").toAbsolutePath();

@@ -122,16 +122,45 @@ public final class JdbcSink implements Sink<SinkRecord> {
             }
         }
 
-        /** Lost connections, timeouts, a server restarting: worth another try. */
-        private static boolean transient_(SQLException e) {
-            String state = e.getSQLState();
-            return e instanceof SQLTransientException
-                    || e instanceof SQLRecoverableException
-                    || (state != null
+        /**
+         * Lost connections, timeouts, a server restarting: worth another try (on a new connection).
+         * The driver may wrap them (a batch's failure holds the connection's as its cause or next
+         * exception), so the whole chain is looked at.
+         */
+        static boolean transient_(SQLException e) {
+            java.util.Set<Throwable> seen =
+                    java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+            java.util.ArrayDeque<Throwable> todo = new java.util.ArrayDeque<>();
+            todo.add(e);
+            while (!todo.isEmpty()) {
+                Throwable t = todo.poll();
+                if (!seen.add(t)) {
+                    continue;
+                }
+                if (t instanceof SQLTransientException
+                        || t instanceof SQLRecoverableException
+                        || t instanceof java.sql.SQLNonTransientConnectionException
+                        || t instanceof java.io.IOException) {
+                    return true;
+                }
+                if (t instanceof SQLException sql) {
+                    String state = sql.getSQLState();
+                    if (state != null
                             && (state.startsWith("08") // connection
                                     || state.startsWith("40") // deadlock, serialization
-                                    || state.equals("57P01"))) // PostgreSQL shutting down
-                    || (e.getCause() instanceof java.io.IOException);
+                                    || state.equals("57P01") // PostgreSQL shutting down
+                                    || state.equals("57P03"))) { // PostgreSQL starting up
+                        return true;
+                    }
+                    if (sql.getNextException() != null) {
+                        todo.add(sql.getNextException());
+                    }
+                }
+                if (t.getCause() != null) {
+                    todo.add(t.getCause());
+                }
+            }
+            return false;
         }
 
         /**

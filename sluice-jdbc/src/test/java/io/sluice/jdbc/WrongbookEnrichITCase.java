@@ -172,9 +172,14 @@ class WrongbookEnrichITCase {
 
     /** The wide table: wrong_id → answer, result, last_event, then the enriched columns. */
     static Map<String, List<Object>> table(EmbeddedDatabase db) throws Exception {
+        try (Connection c = db.connect()) {
+            return table(c);
+        }
+    }
+
+    static Map<String, List<Object>> table(Connection c) throws Exception {
         Map<String, List<Object>> actual = new TreeMap<>();
-        try (Connection c = db.connect();
-                Statement st = c.createStatement();
+        try (Statement st = c.createStatement();
                 ResultSet rs =
                         st.executeQuery(
                                 "SELECT wrong_id, answer, result, last_event, "
