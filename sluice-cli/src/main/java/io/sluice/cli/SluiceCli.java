@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
             RedisCommand.class,
             MariadbCommand.class,
             SqlCommand.class,
+            RenderCommand.class,
             ReplayCommand.class,
             ConsumeCommand.class,
             CommandLine.HelpCommand.class

@@ -67,6 +67,13 @@ public final class JdbcSinkFactory implements SinkFactory, PluginCheck {
                             OptionType.STRING,
                             null,
                             "with delete-when: set this boolean column true instead of deleting")
+                    .optional(
+                            "create-table",
+                            OptionType.BOOLEAN,
+                            false,
+                            "create the table when the job starts and it is missing, with a column"
+                                    + " per field of the records reaching the sink (what sluice"
+                                    + " render ddl prints)")
                     .optional("batch-size", OptionType.INT, 500L, "rows per batch")
                     .optional(
                             "max-delay",
@@ -162,8 +169,24 @@ public final class JdbcSinkFactory implements SinkFactory, PluginCheck {
                         (int) o.longValue("batch-size"),
                         o.duration("max-delay").toMillis(),
                         o.duration("retry-for").toMillis());
-        // a missing table or key column stops the job before it starts, naming what is wrong
-        JdbcTable.describe(s);
+        if (o.bool("create-table")) {
+            JdbcTable.createIfMissing(s, JdbcDdl.render(job, spec, run));
+        }
+        // a missing table or key column stops the job before it starts, naming what is wrong;
+        // so does a field of the records reaching the sink that no column would take
+        JdbcTable table = JdbcTable.describe(s);
+        List<String> missing = JdbcDdl.missingColumns(job, spec, run, table);
+        if (!missing.isEmpty()) {
+            throw new IllegalArgumentException(
+                    "sink '"
+                            + spec.id()
+                            + "': table '"
+                            + s.table()
+                            + "' has no column for "
+                            + String.join(", ", missing)
+                            + ": add the columns (./sluice render ddl prints the table the records"
+                            + " describe) or leave the fields out of what writes them");
+        }
         return new JdbcSink(s);
     }
 }

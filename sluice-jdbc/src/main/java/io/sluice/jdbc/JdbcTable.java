@@ -48,7 +48,7 @@ record JdbcTable(String name, Map<String, Integer> columns, java.util.Set<String
                                 + s.table()
                                 + "' does not exist in "
                                 + redacted(s.url())
-                                + ": create it first (its columns named like the records' fields)");
+                                + ": create it first (./sluice render ddl SPEC prints it), or set create-table: true");
             }
             List<String> missing = new ArrayList<>();
             if (s.softDeleteColumn() != null
@@ -83,6 +83,30 @@ record JdbcTable(String name, Map<String, Integer> columns, java.util.Set<String
                             + redacted(s.url())
                             + ": "
                             + e.getMessage(),
+                    e);
+        }
+    }
+
+    /** Runs {@code ddl} when the sink's table does not exist yet. */
+    static void createIfMissing(JdbcSink.Settings s, String ddl) {
+        try (Connection c = connect(s)) {
+            if (read(c, s.table()) == null) {
+                try (java.sql.Statement st = c.createStatement()) {
+                    st.execute(ddl.strip().replaceAll(";$", ""));
+                }
+            }
+        } catch (SQLException e) {
+            throw new IllegalArgumentException(
+                    "sink '"
+                            + s.id()
+                            + "': cannot create table '"
+                            + s.table()
+                            + "' in "
+                            + redacted(s.url())
+                            + ": "
+                            + e.getMessage()
+                            + "\n"
+                            + ddl,
                     e);
         }
     }

@@ -578,6 +578,11 @@ public final class JobComposer {
      * SLUICE_STORE_PASSWORD} when set), or a folder relative to the spec's.
      */
     public StoreLocation storeLocation(String store) {
+        return storeLocation(store, run);
+    }
+
+    /** Where a spec's {@code store} value points, file stores relative to the spec's folder. */
+    public static StoreLocation storeLocation(String store, RunContext run) {
         if (store.startsWith("jdbc:")) {
             // credentials from the environment of the command that builds the job, if set
             String user = System.getenv("SLUICE_STORE_USER");
