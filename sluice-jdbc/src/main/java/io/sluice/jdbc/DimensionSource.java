@@ -31,10 +31,10 @@ import org.slf4j.LoggerFactory;
  * {@code poll-interval} and emits what changed as one message per table and poll (see {@link
  * DimensionUpdates}), which is broadcast to every task of the step. With an {@code updated-column}
  * only rows whose value is at or after the newest seen, less an overlap for transactions that
- * commit late, are read, and a row is sent again only when its value changed; without one the whole
- * table is read and sent when it differs from the last poll. A database that cannot be reached is
- * logged and polled again; the tasks keep the table they have. Nothing is checkpointed: after a
- * restart the tasks load the whole table again.
+ * commit late, are read, and a row is sent again only when its values changed; without one the
+ * whole table is read and sent when it differs from the last poll. A database that cannot be
+ * reached is logged and polled again; the tasks keep the table they have. Nothing is checkpointed:
+ * after a restart the tasks load the whole table again.
  */
 final class DimensionSource
         implements Source<String, DimensionSource.Split, DimensionSource.Pending> {
@@ -153,14 +153,26 @@ final class DimensionSource
         public void close() {}
     }
 
+    static boolean sameRows(Map<String, Object[]> a, Map<String, Object[]> b) {
+        if (a.size() != b.size()) {
+            return false;
+        }
+        for (Map.Entry<String, Object[]> e : a.entrySet()) {
+            if (!Arrays.deepEquals(e.getValue(), b.get(e.getKey()))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private static final class Reader implements SourceReader<String, Split> {
         private final List<Dimension> dims;
         private final int[] indexes;
         private final ObjectMapper json = new ObjectMapper();
         private final ArrayDeque<String> queue = new ArrayDeque<>();
         private final Map<Integer, Timestamp> newest = new HashMap<>();
-        private final Map<Integer, Map<String, Timestamp>> sent = new HashMap<>();
-        private final Map<Integer, Integer> lastHash = new HashMap<>();
+        private final Map<Integer, Map<String, Object[]>> sent = new HashMap<>();
+        private final Map<Integer, Map<String, Object[]>> lastWhole = new HashMap<>();
         private final Map<Integer, Long> nextPoll = new HashMap<>();
         private final Map<Integer, Boolean> failing = new HashMap<>();
         private boolean hasSplit;
@@ -223,13 +235,8 @@ final class DimensionSource
         private String pollWhole(int i, Dimension d, Connection c)
                 throws SQLException, IOException {
             Map<String, Object[]> rows = d.loadAll(c);
-            int hash = 0;
-            for (Map.Entry<String, Object[]> e : rows.entrySet()) {
-                hash += e.getKey().hashCode() * 31 + Arrays.deepHashCode(e.getValue());
-            }
-            hash = hash * 31 + rows.size();
-            Integer before = lastHash.put(i, hash);
-            if (before != null && before == hash) {
+            Map<String, Object[]> before = lastWhole.put(i, rows);
+            if (before != null && sameRows(before, rows)) {
                 return null;
             }
             ArrayNode out = json.createArrayNode();
@@ -245,17 +252,17 @@ final class DimensionSource
             List<Dimension.Changed> changed =
                     d.changedSince(
                             c, new Timestamp(since == null ? 0 : since.getTime() - OVERLAP_MS));
-            Map<String, Timestamp> seen = sent.computeIfAbsent(i, k -> new HashMap<>());
+            Map<String, Object[]> seen = sent.computeIfAbsent(i, k -> new HashMap<>());
             ArrayNode out = json.createArrayNode();
             for (Dimension.Changed r : changed) {
                 if (r.updated() != null && (since == null || r.updated().after(since))) {
                     since = r.updated();
                 }
-                Timestamp was = seen.get(r.key());
-                if (r.updated() != null && r.updated().equals(was)) {
+                // sent again when its values changed, even within the updated column's precision
+                if (Arrays.deepEquals(r.values(), seen.get(r.key()))) {
                     continue;
                 }
-                seen.put(r.key(), r.updated());
+                seen.put(r.key(), r.values());
                 out.add(DimensionUpdates.row(json, r.key(), r.values()));
             }
             newest.put(i, since == null ? new Timestamp(0) : since);

@@ -22,6 +22,8 @@ import java.util.stream.Stream;
  * one until Ctrl-C; the folder is deleted when it stops.
  */
 public final class EmbeddedMariaDb implements AutoCloseable {
+    private static final String MARKER = ".sluice-mariadb";
+
     private final DB db;
     private final Path dir;
     private final int port;
@@ -45,8 +47,26 @@ public final class EmbeddedMariaDb implements AutoCloseable {
      */
     public static EmbeddedMariaDb start(
             int port, Path dir, String database, String user, String password) throws IOException {
+        if (!user.matches("[A-Za-z0-9_]+")
+                || !database.matches("[A-Za-z_][A-Za-z0-9_]*")
+                || password.contains("'")
+                || password.contains("\\")) {
+            throw new IOException(
+                    "user and database must be plain identifiers, and the password without quotes"
+                            + " or backslashes");
+        }
+        if (Files.isDirectory(dir)
+                && !Files.exists(dir.resolve(MARKER))
+                && Files.list(dir).findAny().isPresent()) {
+            // it is emptied at start and deleted at stop: never a folder of something else
+            throw new IOException(
+                    dir
+                            + " is not empty and not a folder of an earlier sluice mariadb: choose another");
+        }
         deleteTree(dir);
         Files.createDirectories(dir.resolve("tmp"));
+        Files.writeString(
+                dir.resolve(MARKER), "a MariaDB of sluice mariadb; deleted when it stops\n");
         Path socket = dir.resolve("mysqld.sock").toAbsolutePath();
         DBConfigurationBuilder config = DBConfigurationBuilder.newBuilder();
         config.setPort(port);

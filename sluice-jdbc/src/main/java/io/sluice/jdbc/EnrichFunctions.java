@@ -25,6 +25,9 @@ import org.apache.flink.api.java.functions.KeySelector;
 import org.apache.flink.streaming.api.TimeDomain;
 import org.apache.flink.streaming.api.functions.co.BroadcastProcessFunction;
 import org.apache.flink.streaming.api.functions.co.KeyedBroadcastProcessFunction;
+import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
+import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
 import org.slf4j.Logger;
@@ -61,6 +64,29 @@ final class EnrichFunctions {
 
     static final OutputTag<EventRow> ALERTS =
             new OutputTag<>("enrich-alerts", new EventRowTypeInfo(ALERT));
+
+    /**
+     * Sets each row's timestamp from its event-time field. A keyed process function's timer erases
+     * the timestamps of what it emits, so events let go after waiting would reach windows and
+     * alerts downstream without event time. Watermarks pass through as they are: an event that
+     * waited may arrive behind them, and downstream treats it as late.
+     */
+    static final class EventTime extends AbstractStreamOperator<EventRow>
+            implements OneInputStreamOperator<EventRow, EventRow> {
+        private final int field;
+
+        EventTime(int field) {
+            this.field = field;
+        }
+
+        @Override
+        public void processElement(StreamRecord<EventRow> record) {
+            if (record.getValue().get(field) instanceof Long millis) {
+                record.setTimestamp(millis);
+            }
+            output.collect(record);
+        }
+    }
 
     /** The key of the keyed operator: the step's key values, from fields or the payload. */
     static final class Key implements KeySelector<EventRow, String> {
@@ -207,7 +233,7 @@ final class EnrichFunctions {
         public void processElement(EventRow in, ReadOnlyContext ctx, Collector<EventRow> out)
                 throws Exception {
             core.ensureReady(ctx.getBroadcastState(ROWS));
-            Enricher.Outcome o = core.enricher.enrich(in, true);
+            Enricher.Outcome o = core.enricher.enrich(in, Long.MAX_VALUE);
             if (o.dead != null) {
                 ctx.output(DeadLetters.TAG, core.deadLetter(in, o));
             } else {
@@ -271,7 +297,7 @@ final class EnrichFunctions {
                 hold(in, now, ctx);
                 return;
             }
-            Enricher.Outcome o = core.enricher.enrich(in, false);
+            Enricher.Outcome o = core.enricher.enrich(in, 0);
             if (o.hold) {
                 hold(in, now, ctx);
                 ctx.timerService().registerProcessingTimeTimer(now + s.retryMs());
@@ -310,7 +336,7 @@ final class EnrichFunctions {
             while (done < rows.size()) {
                 EventRow in = rows.get(done);
                 long waited = now - since.get(done);
-                Enricher.Outcome o = core.enricher.enrich(in, ending || waited >= waitOf(in));
+                Enricher.Outcome o = core.enricher.enrich(in, ending ? Long.MAX_VALUE : waited);
                 if (o.hold) {
                     break;
                 }
@@ -327,17 +353,6 @@ final class EnrichFunctions {
                 heldSince.update(since.subList(done, since.size()));
             }
             ctx.timerService().registerProcessingTimeTimer(now + s.retryMs());
-        }
-
-        /** The shortest wait among the step's waiting dimensions. */
-        private long waitOf(EventRow in) {
-            long w = Long.MAX_VALUE;
-            for (Dimension d : s.dims()) {
-                if (d.missing() == Dimension.Missing.WAIT) {
-                    w = Math.min(w, d.waitMs());
-                }
-            }
-            return w;
         }
 
         interface Side {

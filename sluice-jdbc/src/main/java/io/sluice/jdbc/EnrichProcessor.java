@@ -453,6 +453,19 @@ public final class EnrichProcessor implements ProcessorFactory {
                                 .process(
                                         new EnrichFunctions.Keyed(s, in, ctx.boundedInput()), type);
         out.uid(ctx.uid("enrich")).name(ctx.name("enrich"));
+        // events let go by a timer lost their timestamp there: give every event its event time
+        // again, from the row (watermarks pass through unchanged)
+        DataStream<EventRow> rows = out;
+        var eventTime = ctx.spec().source(ctx.pipeline().source()).eventTime();
+        int timeField = eventTime == null ? -1 : result.indexOf(eventTime.field());
+        if (timeField >= 0 && !s.key().isEmpty()) {
+            rows =
+                    out.transform(
+                                    ctx.name("event time"),
+                                    type,
+                                    new EnrichFunctions.EventTime(timeField))
+                            .uid(ctx.uid("event-time"));
+        }
         List<Emitted> extra = new ArrayList<>();
         if (o.string("alerts") != null) {
             extra.add(
@@ -462,6 +475,6 @@ public final class EnrichProcessor implements ProcessorFactory {
                             EnrichFunctions.ALERT,
                             ctx.uid("alerts")));
         }
-        return new StepResult(out, out.getSideOutput(DeadLetters.TAG), extra);
+        return new StepResult(rows, out.getSideOutput(DeadLetters.TAG), extra);
     }
 }

@@ -67,6 +67,9 @@ final class Enricher {
 
         /** Dimensions whose rows were missing when the event stopped waiting, with their keys. */
         final List<String[]> gaveUp = new ArrayList<>();
+
+        /** Dimensions without a row for the event. */
+        int misses;
     }
 
     private final Settings s;
@@ -188,10 +191,20 @@ final class Enricher {
     }
 
     /**
-     * One attempt at enriching {@code in}; {@code lastTry} means a waiting dimension's missing row
-     * no longer holds the event (its fields stay null and it is reported in {@code gaveUp}).
+     * One attempt at enriching {@code in}, which has waited {@code waitedMs} so far: a {@code wait}
+     * dimension's missing row holds the event until it has waited that dimension's {@code wait}
+     * (then its fields stay null and it is reported in {@code gaveUp}). Misses are counted once,
+     * when the attempt lets the event go.
      */
-    Outcome enrich(EventRow in, boolean lastTry) throws Exception {
+    Outcome enrich(EventRow in, long waitedMs) throws Exception {
+        Outcome o = attempt(in, waitedMs);
+        if (!o.hold) {
+            missing.add(o.misses);
+        }
+        return o;
+    }
+
+    private Outcome attempt(EventRow in, long waitedMs) throws Exception {
         Outcome o = new Outcome();
         EventRow row = in.widen(s.resultArity());
         String[] payload = payloadKeys.length == 0 ? null : payloadValues(in);
@@ -204,19 +217,19 @@ final class Enricher {
                 continue;
             }
             switch (d.missing()) {
-                case NULL -> missing.add(1);
+                case NULL -> o.misses++;
                 case DEAD_LETTER -> {
-                    missing.add(1);
+                    o.misses++;
                     o.dead = d;
                     o.deadKey = key;
                     return o;
                 }
                 case WAIT -> {
-                    if (!lastTry && key != null) {
+                    if (waitedMs < d.waitMs() && key != null) {
                         o.hold = true;
                         return o;
                     }
-                    missing.add(1);
+                    o.misses++;
                     o.gaveUp.add(new String[] {d.id(), key});
                 }
             }
@@ -301,7 +314,12 @@ final class Enricher {
     private Object[] query(int i, Dimension d, String key) throws SQLException {
         if (statements[i] == null) {
             connections[i] = d.connect();
-            statements[i] = d.prepareLookup(connections[i]);
+            try {
+                statements[i] = d.prepareLookup(connections[i]);
+            } catch (SQLException e) {
+                closeConnection(i);
+                throw e;
+            }
         }
         try {
             return d.lookup(statements[i], key);
@@ -331,6 +349,18 @@ final class Enricher {
                 }
                 return t;
             } catch (SQLException e) {
+                if (!JdbcSink.Writer.transient_(e)) {
+                    // a statement the database refuses (a wrong column type, bad SQL): no retry
+                    throw new IllegalStateException(
+                            d.describe()
+                                    + ": "
+                                    + what
+                                    + " failed (SQL state "
+                                    + e.getSQLState()
+                                    + "): "
+                                    + e.getMessage(),
+                            e);
+                }
                 if (System.currentTimeMillis() - start >= d.retryForMs()) {
                     throw new IllegalStateException(
                             d.describe()

@@ -100,7 +100,6 @@ class WrongbookDatabaseRestartITCase {
                 WrongbookOnboardingITCase.LINES.addAll(lines.subList(BATCH, 2 * BATCH));
                 await().atMost(Duration.ofSeconds(60))
                         .until(() -> WrongbookOnboardingITCase.LINES.size() < BATCH - 200);
-                int takenWhileDown = BATCH - WrongbookOnboardingITCase.LINES.size();
                 db.restart();
                 WrongbookOnboardingITCase.LINES.addAll(lines.subList(2 * BATCH, 3 * BATCH));
 
@@ -110,7 +109,6 @@ class WrongbookDatabaseRestartITCase {
                                 () ->
                                         assertThat(table(db))
                                                 .containsExactlyInAnyOrderEntriesOf(all));
-                assertThat(takenWhileDown).isGreaterThanOrEqualTo(200);
             } finally {
                 if (job.getJobStatus().get().isGloballyTerminalState()) {
                     job.getJobExecutionResult().get(); // throws with why the job failed

@@ -103,11 +103,26 @@ class WrongbookDimensionsLiveITCase {
                 WrongbookEnrichITCase.spec(db.jdbcUrl(), "KEY", "MISSING")
                         .replace(
                                 "  - {id: unrouted, type: file}",
-                                "  - {id: unrouted, type: file}\n  - {id: alerts, type: file}");
+                                "  - {id: unrouted, type: file}\n  - {id: alerts, type: file}\n"
+                                        + "  - {id: metrics, type: file}")
+                        .replace("outputs: [wide]", "outputs: [wide, metrics]");
         specText = atLine(specText, "KEY", "key: [wrong_id]", "retry: 200ms", "alerts: alerts");
         specText = atLine(specText, "MISSING", "missing: wait", "wait: 30s");
         Files.createDirectories(dir.resolve("config"));
-        Files.writeString(dir.resolve("config/routes.yaml"), WrongbookEnrichITCase.routes());
+        // a windowed route too: events let go after waiting must still carry their event time
+        Files.writeString(
+                dir.resolve("config/routes.yaml"),
+                WrongbookEnrichITCase.routes()
+                        + """
+                          - id: per-type
+                            event-types: [wrongbook_add, wrongbook_fix, wrongbook_delete]
+                            key: [event_type]
+                            processor: window-aggregate
+                            params:
+                              window: {type: tumbling, size: 1m}
+                              aggregates: [{name: events, fn: count}]
+                            outputs: [metrics]
+                        """);
         Files.writeString(dir.resolve("job.yaml"), specText);
         Spec spec = new SpecLoader(PluginRegistry.load()).load(dir.resolve("job.yaml"));
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
@@ -228,6 +243,16 @@ class WrongbookDimensionsLiveITCase {
                             () ->
                                     assertThat(without(WrongbookEnrichITCase.table(db), probes))
                                             .containsExactlyInAnyOrderEntriesOf(all));
+            // the held events reached the windowed route with their event time: behind the
+            // watermark by then, they are late rows, not rows without event time
+            List<String> dead = WrongbookEnrichITCase.outputLines(dir.resolve("out/dead-letters"));
+            assertThat(dead).noneMatch(l -> l.contains("has no event time"));
+            assertThat(dead)
+                    .anyMatch(
+                            l ->
+                                    l.contains("\"reason\":\"late\"")
+                                            && l.contains(
+                                                    "\\\"question_id\\\":\\\"" + heldQ + "\\\""));
         } finally {
             job.cancel().get();
         }
