@@ -3,6 +3,7 @@ package io.sluice.jdbc;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sluice.runtime.sink.BatchingWriter;
+import io.sluice.runtime.sink.RejectingSink;
 import io.sluice.runtime.sink.SinkRecord;
 import java.io.IOException;
 import java.io.Serializable;
@@ -20,7 +21,6 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import org.apache.flink.api.common.operators.ProcessingTimeService;
-import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.sink2.SinkWriter;
 import org.apache.flink.api.connector.sink2.WriterInitContext;
 import org.slf4j.Logger;
@@ -32,7 +32,7 @@ import org.slf4j.LoggerFactory;
  * records) go to {@code TIMESTAMP}/{@code DATETIME} columns as UTC. A batch is committed whole when
  * it is full, {@code max-delay} after its first row, and before every checkpoint completes.
  */
-public final class JdbcSink implements Sink<SinkRecord> {
+public final class JdbcSink implements RejectingSink {
     private static final long serialVersionUID = 1L;
 
     record Settings(
@@ -61,7 +61,27 @@ public final class JdbcSink implements Sink<SinkRecord> {
         return new Writer(settings, context.getProcessingTimeService());
     }
 
-    static final class Writer extends BatchingWriter<JsonNode> {
+    @Override
+    public BatchingWriter<?> writer(ProcessingTimeService time) {
+        return new Writer(settings, time);
+    }
+
+    /** One record to write: its fields, and the record as it came, for dead letters. */
+    record Op(JsonNode row, byte[] raw, long configVersion) {}
+
+    /** A record that cannot become a row (a key field missing, a value no column takes). */
+    static final class RowProblem extends SQLException {
+        private static final long serialVersionUID = 1L;
+
+        RowProblem(String message, String field) {
+            super(message);
+            this.field = field;
+        }
+
+        final String field;
+    }
+
+    static final class Writer extends BatchingWriter<Op> {
         private static final Logger LOG = LoggerFactory.getLogger(JdbcSink.class);
         private final Settings s;
         private final JdbcDialect dialect;
@@ -82,8 +102,8 @@ public final class JdbcSink implements Sink<SinkRecord> {
         }
 
         @Override
-        protected JsonNode operation(SinkRecord record) throws IOException {
-            return json.readTree(record.value);
+        protected Op operation(SinkRecord record) throws IOException {
+            return new Op(json.readTree(record.value), record.value, record.configVersion);
         }
 
         @Override
@@ -96,9 +116,13 @@ public final class JdbcSink implements Sink<SinkRecord> {
             disconnect();
         }
 
-        /** One batch in one transaction; why it must be written again, or null. */
+        /**
+         * One batch in one transaction; why it must be written again, or null. When the database
+         * refuses a row of it for good (see {@link #rowLevel}) and refused rows have somewhere to
+         * go, the batch is written again row by row, each refused row reported with its SQL state.
+         */
         @Override
-        protected String writeOnce(List<JsonNode> batch) throws IOException {
+        protected String writeOnce(List<Op> batch) throws IOException {
             try {
                 write(batch);
                 return null;
@@ -107,19 +131,126 @@ public final class JdbcSink implements Sink<SinkRecord> {
                 if (transient_(e)) {
                     return e.getMessage();
                 }
-                throw new IOException(
+                if (rejects() != null && rowLevel(e)) {
+                    return writeRowByRow(batch);
+                }
+                throw refused(batch.size(), e);
+            }
+        }
+
+        private IOException refused(int rows, SQLException e) {
+            if (e instanceof RowProblem) {
+                return new IOException(
                         "sink '"
                                 + s.id()
-                                + "': the database refused a batch of "
-                                + batch.size()
-                                + " rows for table '"
+                                + "': a record cannot become a row of table '"
                                 + s.table()
-                                + "' (SQL state "
-                                + e.getSQLState()
-                                + "): "
+                                + "': "
                                 + e.getMessage(),
                         e);
             }
+            return new IOException(
+                    "sink '"
+                            + s.id()
+                            + "': the database refused a batch of "
+                            + rows
+                            + " rows for table '"
+                            + s.table()
+                            + "' (SQL state "
+                            + e.getSQLState()
+                            + "): "
+                            + e.getMessage(),
+                    e);
+        }
+
+        /**
+         * Each row in its own transaction; a row the database refuses goes to {@link #rejects()}.
+         * Rows done (written or refused) leave {@code batch}, so when the connection is lost on the
+         * way the retry starts where this stopped and no refusal is reported twice.
+         */
+        private String writeRowByRow(List<Op> batch) throws IOException {
+            int done = 0;
+            try {
+                connect();
+                for (Op op : batch) {
+                    try {
+                        bound(op.row()).executeUpdate();
+                        connection.commit();
+                    } catch (SQLException e) {
+                        if (transient_(e) || !rowLevel(e)) {
+                            throw e;
+                        }
+                        connection.rollback();
+                        rejects()
+                                .reject(
+                                        op.raw(),
+                                        "table '"
+                                                + s.table()
+                                                + "' refused the row"
+                                                + (e instanceof RowProblem
+                                                        ? ""
+                                                        : " (SQL state "
+                                                                + e.getSQLState()
+                                                                + ", error "
+                                                                + e.getErrorCode()
+                                                                + ")")
+                                                + ": "
+                                                + e.getMessage(),
+                                        faultyField(e),
+                                        op.configVersion());
+                    }
+                    done++;
+                }
+                return null;
+            } catch (SQLException e) {
+                disconnect();
+                batch.subList(0, done).clear();
+                if (transient_(e)) {
+                    return e.getMessage();
+                }
+                throw refused(batch.size(), e);
+            }
+        }
+
+        private static final java.util.regex.Pattern COLUMN =
+                java.util.regex.Pattern.compile("column [`'\"]([^`'\"]+)[`'\"]");
+
+        /** The column a refusal names (MariaDB, MySQL and PostgreSQL messages do so), or null. */
+        static String faultyField(SQLException e) {
+            if (e instanceof RowProblem p) {
+                return p.field;
+            }
+            java.util.regex.Matcher m = COLUMN.matcher(String.valueOf(e.getMessage()));
+            return m.find() ? m.group(1) : null;
+        }
+
+        /**
+         * Whether the database refused a row for what it holds, not for the table or the
+         * connection: SQL state class 22 (data: too long, out of range, bad value) or 23
+         * (constraint), MariaDB/MySQL errors with a general state that are about one value (1366
+         * incorrect value, 1292 truncated value), and records that cannot become a row.
+         */
+        static boolean rowLevel(SQLException e) {
+            int depth = 0;
+            for (Throwable t = e; t != null && depth < 16; t = t.getCause(), depth++) {
+                if (t instanceof RowProblem) {
+                    return true;
+                }
+                if (t instanceof SQLException sql) {
+                    String state = sql.getSQLState();
+                    if (state != null && (state.startsWith("22") || state.startsWith("23"))) {
+                        return true;
+                    }
+                    if (sql.getErrorCode() == 1366 || sql.getErrorCode() == 1292) {
+                        return true;
+                    }
+                    SQLException next = sql.getNextException();
+                    if (next != null && next != t && rowLevel(next)) {
+                        return true;
+                    }
+                }
+            }
+            return false;
         }
 
         /**
@@ -168,7 +299,24 @@ public final class JdbcSink implements Sink<SinkRecord> {
          * columns (or deleting) share one JDBC batch, so one key's upserts and deletes never
          * reorder.
          */
-        private void write(List<JsonNode> buffer) throws SQLException {
+        private void write(List<Op> buffer) throws SQLException {
+            connect();
+            PreparedStatement open = null;
+            for (Op op : buffer) {
+                PreparedStatement st = bound(op.row());
+                if (open != null && open != st) {
+                    open.executeBatch();
+                }
+                open = st;
+                st.addBatch();
+            }
+            if (open != null) {
+                open.executeBatch();
+            }
+            connection.commit();
+        }
+
+        private void connect() throws SQLException {
             if (connection == null) {
                 connection = JdbcTable.connect(s);
                 connection.setAutoCommit(false);
@@ -180,34 +328,43 @@ public final class JdbcSink implements Sink<SinkRecord> {
                 }
                 statements.clear();
             }
-            PreparedStatement open = null;
-            for (JsonNode row : buffer) {
-                boolean delete = isDelete(row);
-                List<String> columns = delete ? s.key() : columns(row);
-                List<String> statementKey = delete ? List.of() : columns;
-                PreparedStatement st = statements.get(statementKey);
-                if (st == null) {
-                    st =
-                            connection.prepareStatement(
-                                    delete
-                                            ? dialect.delete(
-                                                    s.table(), s.key(), s.softDeleteColumn())
-                                            : dialect.insert(s.table(), columns, s.key()));
-                    statements.put(statementKey, st);
-                }
-                if (open != null && open != st) {
-                    open.executeBatch();
-                }
-                open = st;
-                for (int i = 0; i < columns.size(); i++) {
-                    bind(st, i + 1, columns.get(i), row.get(columns.get(i)));
-                }
-                st.addBatch();
+        }
+
+        /**
+         * The statement writing (or deleting) this row, prepared once per column set, with the
+         * row's values bound.
+         */
+        private PreparedStatement bound(JsonNode row) throws SQLException {
+            boolean delete = isDelete(row);
+            List<String> columns = delete ? s.key() : columns(row);
+            List<String> statementKey = delete ? List.of() : columns;
+            PreparedStatement st = statements.get(statementKey);
+            if (st == null) {
+                st =
+                        connection.prepareStatement(
+                                delete
+                                        ? dialect.delete(s.table(), s.key(), s.softDeleteColumn())
+                                        : dialect.insert(s.table(), columns, s.key()));
+                statements.put(statementKey, st);
             }
-            if (open != null) {
-                open.executeBatch();
+            for (int i = 0; i < columns.size(); i++) {
+                String c = columns.get(i);
+                try {
+                    bind(st, i + 1, c, row.get(c));
+                } catch (RuntimeException e) {
+                    throw new RowProblem(
+                            "field '"
+                                    + c
+                                    + "' = "
+                                    + row.get(c)
+                                    + " does not fit column '"
+                                    + c
+                                    + "': "
+                                    + e.getMessage(),
+                            c);
+                }
             }
-            connection.commit();
+            return st;
         }
 
         private boolean isDelete(JsonNode row) {
@@ -232,14 +389,14 @@ public final class JdbcSink implements Sink<SinkRecord> {
             }
             for (String k : s.key()) {
                 if (!out.contains(k)) {
-                    throw new SQLException(
+                    throw new RowProblem(
                             "key column '"
                                     + k
                                     + "' is not a field of the record (it has: "
                                     + String.join(", ", out)
                                     + (skipped.isEmpty() ? "" : ", " + String.join(", ", skipped))
                                     + ")",
-                            "42000");
+                            k);
                 }
             }
             if (!skipped.isEmpty() && warned.add(String.join(",", skipped))) {

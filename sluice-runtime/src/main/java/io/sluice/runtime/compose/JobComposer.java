@@ -22,6 +22,8 @@ import io.sluice.runtime.row.EventRowTypeInfo;
 import io.sluice.runtime.run.Counters;
 import io.sluice.runtime.run.WatermarkAccumulator;
 import io.sluice.runtime.sink.JsonEncoder;
+import io.sluice.runtime.sink.RejectingSink;
+import io.sluice.runtime.sink.RejectingWriterOperator;
 import io.sluice.runtime.sink.SinkFactory;
 import io.sluice.runtime.sink.SinkRecord;
 import io.sluice.runtime.source.SourceFactory;
@@ -163,25 +165,66 @@ public final class JobComposer {
         }
         Map<String, List<DataStream<SinkRecord>>> bySink = new LinkedHashMap<>();
         Map<String, DataStream<EventRow>> sources = new LinkedHashMap<>();
+        // sink id -> the dead-letters sink of the first pipeline writing to it
+        Map<String, String> deadLettersOf = new LinkedHashMap<>();
         for (PipelineSpec p : spec.pipelines()) {
+            Map<String, Integer> before = new LinkedHashMap<>();
+            bySink.forEach((k, v) -> before.put(k, v.size()));
             composePipeline(spec, p, env, bySink, sources);
+            bySink.forEach(
+                    (k, v) -> {
+                        if (v.size() > before.getOrDefault(k, 0) && !k.equals(p.deadLetters())) {
+                            deadLettersOf.putIfAbsent(k, p.deadLetters());
+                        }
+                    });
         }
         checkSinkFolders(spec);
+        Map<String, Sink<SinkRecord>> sinks = new LinkedHashMap<>();
+        for (String id : bySink.keySet()) {
+            sinks.put(id, connectors.sink(spec, spec.sink(id)));
+        }
+        // Encoded outputs ---> a sink refusing single rows ---> its refusals to dead letters
+        for (String id : List.copyOf(bySink.keySet())) {
+            String target = deadLettersOf.get(id);
+            if (sinks.get(id) instanceof RejectingSink rejecting
+                    && target != null
+                    && !(sinks.get(target) instanceof RejectingSink)) {
+                SinkSpec sink = spec.sink(id);
+                DataStream<EventRow> refused =
+                        sinkInput(sink, bySink.remove(id))
+                                .transform(
+                                        sink.id() + " (" + sink.type() + " sink)",
+                                        DeadLetters.TYPE,
+                                        new RejectingWriterOperator(
+                                                rejecting, sink.id(), sink.pos().fileLine()))
+                                .uid("sink." + sink.id());
+                encodeTo(
+                        spec,
+                        bySink,
+                        new Emitted(target, refused, DeadLetters.SCHEMA, "sink." + sink.id()));
+            }
+        }
         // Encoded outputs ---> one Sink V2 per sink id
         for (Map.Entry<String, List<DataStream<SinkRecord>>> e : bySink.entrySet()) {
-            DataStream<SinkRecord> all = e.getValue().get(0);
-            for (DataStream<SinkRecord> s : e.getValue().subList(1, e.getValue().size())) {
-                all = all.union(s);
-            }
             SinkSpec sink = spec.sink(e.getKey());
-            if (connectors.partitionedByKey(sink)) {
-                // one key's records to one writer, in the order they were produced
-                all = all.keyBy(SinkRecord::keyText, Types.STRING);
-            }
-            all.sinkTo(connectors.sink(spec, sink))
+            sinkInput(sink, e.getValue())
+                    .sinkTo(sinks.get(sink.id()))
                     .uid("sink." + sink.id())
                     .name(sink.id() + " (" + sink.type() + " sink)");
         }
+    }
+
+    /** The encoded records of one sink, united, and partitioned by key where the sink wants it. */
+    private DataStream<SinkRecord> sinkInput(SinkSpec sink, List<DataStream<SinkRecord>> streams) {
+        DataStream<SinkRecord> all = streams.get(0);
+        for (DataStream<SinkRecord> s : streams.subList(1, streams.size())) {
+            all = all.union(s);
+        }
+        if (connectors.partitionedByKey(sink)) {
+            // one key's records to one writer, in the order they were produced
+            all = all.keyBy(SinkRecord::keyText, Types.STRING);
+        }
+        return all;
     }
 
     private void composePipeline(

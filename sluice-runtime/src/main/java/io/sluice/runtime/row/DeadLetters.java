@@ -34,7 +34,9 @@ public final class DeadLetters {
         PROCESSOR_ERROR("processor-error"),
         ROUTE_SUSPENDED("route-suspended"),
         VERSION_EXPIRED("version-expired"),
-        MISSING_DIMENSION("missing-dimension");
+        MISSING_DIMENSION("missing-dimension"),
+        /** An accepted row a sink's store refused for good (a constraint, a value too long). */
+        SINK_REJECTED("sink-rejected");
 
         private final String id;
 

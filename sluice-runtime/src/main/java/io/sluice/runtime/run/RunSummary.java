@@ -32,7 +32,12 @@ public record RunSummary(
      * they passed every check and are also counted as accepted.
      */
     public long rejected() {
-        return deadLetters() - late() - routeDeadLetters() - scenarioDeadLetters();
+        return deadLetters() - late() - sinkRejected() - routeDeadLetters() - scenarioDeadLetters();
+    }
+
+    /** Accepted rows a sink's store refused for good, copied to dead letters. */
+    public long sinkRejected() {
+        return deadLettersByReason.getOrDefault(DeadLetters.Reason.SINK_REJECTED.id(), 0L);
     }
 
     /** Dead letters of the scenario stages other than late events, outside the balance. */
@@ -167,6 +172,14 @@ public record RunSummary(
                             "  late rows     %,12d  (accepted, too late for a window, copied to dead"
                                     + " letters)%n",
                             late()));
+        }
+        if (sinkRejected() > 0) {
+            sb.append(
+                    String.format(
+                            Locale.ROOT,
+                            "  sink rejects  %,12d  (accepted, refused by a sink's database, copied"
+                                    + " to dead letters)%n",
+                            sinkRejected()));
         }
         if (routing.containsKey("scenario-events")) {
             sb.append(

@@ -30,6 +30,25 @@ public abstract class BatchingWriter<O> implements SinkWriter<SinkRecord> {
     private final long retryForMillis;
     private final List<O> buffer = new ArrayList<>();
     private boolean timerSet;
+    private Rejects rejects;
+
+    /**
+     * Where records the store refuses for good go (see {@link RejectingSink}): the original record,
+     * why, the field at fault when known, and the config version that produced it.
+     */
+    public interface Rejects {
+        void reject(byte[] payload, String message, String field, long configVersion);
+    }
+
+    /** Records refused for good go to {@code rejects} from now on, instead of failing the task. */
+    public void rejectTo(Rejects rejects) {
+        this.rejects = rejects;
+    }
+
+    /** Where refused records go, or null: a refused record fails the task. */
+    protected Rejects rejects() {
+        return rejects;
+    }
 
     protected BatchingWriter(
             String sinkId,
