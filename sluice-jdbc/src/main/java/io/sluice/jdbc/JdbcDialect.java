@@ -35,16 +35,27 @@ enum JdbcDialect {
 
     /** INSERT of {@code columns}; with a key, replacing the row of the same key. */
     String insert(String table, List<String> columns, List<String> key) {
+        return insert(table, columns, key, 1);
+    }
+
+    /**
+     * INSERT of {@code rows} rows of {@code columns} in one statement; with a key, each replacing
+     * the row of the same key. (Keys must differ between the rows: PostgreSQL refuses to update one
+     * row twice in a statement.)
+     */
+    String insert(String table, List<String> columns, List<String> key, int rows) {
         String cols = columns.stream().map(this::quote).collect(Collectors.joining(", "));
-        String marks = columns.stream().map(c -> "?").collect(Collectors.joining(", "));
+        String marks = columns.stream().map(c -> "?").collect(Collectors.joining(", ", "(", ")"));
         StringBuilder sql =
                 new StringBuilder("INSERT INTO ")
                         .append(table)
                         .append(" (")
                         .append(cols)
-                        .append(") VALUES (")
-                        .append(marks)
-                        .append(")");
+                        .append(") VALUES ")
+                        .append(marks);
+        for (int r = 1; r < rows; r++) {
+            sql.append(", ").append(marks);
+        }
         if (key.isEmpty()) {
             return sql.toString();
         }

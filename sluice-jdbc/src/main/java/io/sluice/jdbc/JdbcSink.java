@@ -93,7 +93,14 @@ public final class JdbcSink implements RejectingSink {
         private final java.util.Map<List<String>, PreparedStatement> statements =
                 new java.util.HashMap<>();
 
+        /** Multi-row upsert statements by the columns they write, per connection. */
+        private final java.util.Map<List<String>, PreparedStatement> multiRowStatements =
+                new java.util.HashMap<>();
+
         private final java.util.Set<String> warned = new java.util.HashSet<>();
+
+        /** Rows refused so far, by SQL state, for the log. */
+        private final java.util.Map<String, Long> refusals = new java.util.HashMap<>();
 
         Writer(Settings s, ProcessingTimeService time) {
             super(s.id(), time, s.batchSize(), s.maxDelayMillis(), s.retryForMillis());
@@ -134,11 +141,11 @@ public final class JdbcSink implements RejectingSink {
                 if (rejects() != null && rowLevel(e)) {
                     return writeRowByRow(batch);
                 }
-                throw refused(batch.size(), e);
+                throw refused("a batch of " + batch.size() + " rows", e);
             }
         }
 
-        private IOException refused(int rows, SQLException e) {
+        private IOException refused(String what, SQLException e) {
             if (e instanceof RowProblem) {
                 return new IOException(
                         "sink '"
@@ -152,9 +159,9 @@ public final class JdbcSink implements RejectingSink {
             return new IOException(
                     "sink '"
                             + s.id()
-                            + "': the database refused a batch of "
-                            + rows
-                            + " rows for table '"
+                            + "': the database refused "
+                            + what
+                            + " for table '"
                             + s.table()
                             + "' (SQL state "
                             + e.getSQLState()
@@ -181,6 +188,18 @@ public final class JdbcSink implements RejectingSink {
                             throw e;
                         }
                         connection.rollback();
+                        String reason = e instanceof RowProblem ? "-" : e.getSQLState();
+                        long n = refusals.merge(reason, 1L, Long::sum);
+                        if (n == 1 || n % 1000 == 0) {
+                            LOG.warn(
+                                    "sink '{}': table '{}' refused {} row(s) so far with SQL state"
+                                            + " {} (sent to dead letters), the last: {}",
+                                    s.id(),
+                                    s.table(),
+                                    n,
+                                    reason,
+                                    e.getMessage());
+                        }
                         rejects()
                                 .reject(
                                         op.raw(),
@@ -208,12 +227,14 @@ public final class JdbcSink implements RejectingSink {
                 if (transient_(e)) {
                     return e.getMessage();
                 }
-                throw refused(batch.size(), e);
+                throw refused("a row", e);
             }
         }
 
+        /** "column 'x'", "Column 'x'", "column \"x\"", "column `db`.`table`.`x`": the last name. */
         private static final java.util.regex.Pattern COLUMN =
-                java.util.regex.Pattern.compile("column [`'\"]([^`'\"]+)[`'\"]");
+                java.util.regex.Pattern.compile(
+                        "(?i)column\\s+(?:[`'\"][^`'\"]*[`'\"]\\.)*[`'\"]([^`'\"]+)[`'\"]");
 
         /** The column a refusal names (MariaDB, MySQL and PostgreSQL messages do so), or null. */
         static String faultyField(SQLException e) {
@@ -225,10 +246,17 @@ public final class JdbcSink implements RejectingSink {
         }
 
         /**
+         * MariaDB/MySQL errors about one row's values that come with the general state HY000: 1364
+         * no value for a NOT NULL column without default, 1366 incorrect value, 1292 truncated
+         * value, 3819 CHECK constraint violated (MySQL).
+         */
+        static final java.util.Set<Integer> ROW_ERRORS = java.util.Set.of(1364, 1366, 1292, 3819);
+
+        /**
          * Whether the database refused a row for what it holds, not for the table or the
          * connection: SQL state class 22 (data: too long, out of range, bad value) or 23
-         * (constraint), MariaDB/MySQL errors with a general state that are about one value (1366
-         * incorrect value, 1292 truncated value), and records that cannot become a row.
+         * (constraint: check, not null, unique, foreign key), {@link #ROW_ERRORS}, and records that
+         * cannot become a row.
          */
         static boolean rowLevel(SQLException e) {
             int depth = 0;
@@ -241,7 +269,7 @@ public final class JdbcSink implements RejectingSink {
                     if (state != null && (state.startsWith("22") || state.startsWith("23"))) {
                         return true;
                     }
-                    if (sql.getErrorCode() == 1366 || sql.getErrorCode() == 1292) {
+                    if (ROW_ERRORS.contains(sql.getErrorCode())) {
                         return true;
                     }
                     SQLException next = sql.getNextException();
@@ -301,14 +329,53 @@ public final class JdbcSink implements RejectingSink {
          */
         private void write(List<Op> buffer) throws SQLException {
             connect();
+            List<Op> ops = new ArrayList<>(buffer);
+            int n = ops.size();
+            List<List<String>> shapes = new ArrayList<>(n); // columns written; null: a delete
+            for (Op op : ops) {
+                shapes.add(isDelete(op.row()) ? null : columns(op.row()));
+            }
+            order(ops, shapes);
             PreparedStatement open = null;
-            for (Op op : buffer) {
-                PreparedStatement st = bound(op.row());
-                if (open != null && open != st) {
-                    open.executeBatch();
+            int i = 0;
+            while (i < n) {
+                List<String> columns = shapes.get(i);
+                int end = i + 1;
+                if (columns != null) {
+                    // upserts of the same columns and different keys: ROWS_PER_STATEMENT of them
+                    // go in one multi-row statement, which the database runs far faster than as
+                    // many single-row statements
+                    while (end < n
+                            && end - i < ROWS_PER_STATEMENT
+                            && columns.equals(shapes.get(end))
+                            && !sameKey(ops.get(end - 1), ops.get(end))) {
+                        end++;
+                    }
+                    if (end - i == ROWS_PER_STATEMENT) {
+                        if (open != null) {
+                            open.executeBatch();
+                            open = null;
+                        }
+                        PreparedStatement multi = multiRow(columns);
+                        int at = 0;
+                        for (int k = i; k < end; k++) {
+                            at = bindRow(multi, at, columns, ops.get(k).row());
+                        }
+                        multi.executeUpdate();
+                        i = end;
+                        continue;
+                    }
                 }
-                open = st;
-                st.addBatch();
+                // the rest one statement per row, consecutive ones sharing a JDBC batch
+                for (int k = i; k < end; k++) {
+                    PreparedStatement st = bound(ops.get(k).row());
+                    if (open != null && open != st) {
+                        open.executeBatch();
+                    }
+                    open = st;
+                    st.addBatch();
+                }
+                i = end;
             }
             if (open != null) {
                 open.executeBatch();
@@ -316,10 +383,108 @@ public final class JdbcSink implements RejectingSink {
             connection.commit();
         }
 
+        static final int ROWS_PER_STATEMENT = 100;
+
+        private boolean sameKey(Op a, Op b) {
+            return !s.key().isEmpty() && compareKeys(a, b) == 0;
+        }
+
+        /** The statement upserting {@link #ROWS_PER_STATEMENT} rows of these columns. */
+        private PreparedStatement multiRow(List<String> columns) throws SQLException {
+            PreparedStatement st = multiRowStatements.get(columns);
+            if (st == null) {
+                st =
+                        connection.prepareStatement(
+                                dialect.insert(s.table(), columns, s.key(), ROWS_PER_STATEMENT));
+                multiRowStatements.put(columns, st);
+            }
+            return st;
+        }
+
+        /**
+         * The order to write a batch in: one key's records keep their order, and otherwise records
+         * writing the same columns (or deleting) come together, by key — so that long runs of
+         * upserts fit multi-row statements even when deletes are mixed in, and every writer takes
+         * its row locks in the same order (near enough the index's: numbers by value, text
+         * case-insensitively). Each record gets its rank within its key (0 for a key's first record
+         * in the batch, 1 for its second, ...); records are ordered by rank, then by what they
+         * write, then by key. Without a key (plain inserts) the order is kept.
+         */
+        void order(List<Op> ops, List<List<String>> shapes) {
+            int n = ops.size();
+            if (s.key().isEmpty() || n < 2) {
+                return;
+            }
+            java.util.Comparator<Op> byKey = (a, b) -> compareKeys(a, b);
+            Integer[] idx = new Integer[n];
+            for (int i = 0; i < n; i++) {
+                idx[i] = i;
+            }
+            java.util.Arrays.sort(idx, (a, b) -> byKey.compare(ops.get(a), ops.get(b)));
+            int[] rank = new int[n];
+            for (int p = 1; p < n; p++) {
+                if (compareKeys(ops.get(idx[p - 1]), ops.get(idx[p])) == 0) {
+                    rank[idx[p]] = rank[idx[p - 1]] + 1;
+                }
+            }
+            java.util.Map<List<String>, Integer> shapeIds = new java.util.HashMap<>();
+            int[] shape = new int[n];
+            for (int i = 0; i < n; i++) {
+                List<String> sh = shapes.get(i);
+                shape[i] = sh == null ? -1 : shapeIds.computeIfAbsent(sh, k -> shapeIds.size());
+            }
+            // idx is in key order; a stable sort by (rank, shape) keeps it within each group
+            java.util.Arrays.sort(
+                    idx,
+                    (a, b) ->
+                            rank[a] != rank[b]
+                                    ? Integer.compare(rank[a], rank[b])
+                                    : Integer.compare(shape[a], shape[b]));
+            List<Op> o = new ArrayList<>(n);
+            List<List<String>> sh = new ArrayList<>(n);
+            for (int i : idx) {
+                o.add(ops.get(i));
+                sh.add(shapes.get(i));
+            }
+            ops.clear();
+            ops.addAll(o);
+            shapes.clear();
+            shapes.addAll(sh);
+        }
+
+        private int compareKeys(Op a, Op b) {
+            for (String k : s.key()) {
+                int c = compareValues(a.row().get(k), b.row().get(k));
+                if (c != 0) {
+                    return c;
+                }
+            }
+            return 0;
+        }
+
+        static int compareValues(JsonNode a, JsonNode b) {
+            boolean aNull = a == null || a.isNull();
+            boolean bNull = b == null || b.isNull();
+            if (aNull || bNull) {
+                return Boolean.compare(!aNull, !bNull);
+            }
+            if (a.isIntegralNumber() && b.isIntegralNumber()) {
+                return Long.compare(a.asLong(), b.asLong());
+            }
+            if (a.isNumber() && b.isNumber()) {
+                return Double.compare(a.asDouble(), b.asDouble());
+            }
+            return String.CASE_INSENSITIVE_ORDER.compare(a.asText(), b.asText());
+        }
+
         private void connect() throws SQLException {
             if (connection == null) {
                 connection = JdbcTable.connect(s);
                 connection.setAutoCommit(false);
+                // Writes by key need no repeatable reads. MariaDB/MySQL's default (REPEATABLE READ)
+                // makes a delete of an absent key lock the gap around it, and writers then wait on
+                // each other's neighbouring keys until they commit.
+                connection.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
                 if (table == null) {
                     table = JdbcTable.read(connection, s.table());
                     if (table == null) {
@@ -327,6 +492,7 @@ public final class JdbcSink implements RejectingSink {
                     }
                 }
                 statements.clear();
+                multiRowStatements.clear();
             }
         }
 
@@ -347,10 +513,17 @@ public final class JdbcSink implements RejectingSink {
                                         : dialect.insert(s.table(), columns, s.key()));
                 statements.put(statementKey, st);
             }
+            bindRow(st, 0, columns, row);
+            return st;
+        }
+
+        /** Binds the row's values from parameter {@code at + 1} on; returns the next offset. */
+        private int bindRow(PreparedStatement st, int at, List<String> columns, JsonNode row)
+                throws SQLException {
             for (int i = 0; i < columns.size(); i++) {
                 String c = columns.get(i);
                 try {
-                    bind(st, i + 1, c, row.get(c));
+                    bind(st, at + i + 1, c, row.get(c));
                 } catch (RuntimeException e) {
                     throw new RowProblem(
                             "field '"
@@ -364,7 +537,7 @@ public final class JdbcSink implements RejectingSink {
                             c);
                 }
             }
-            return st;
+            return at + columns.size();
         }
 
         private boolean isDelete(JsonNode row) {
@@ -443,6 +616,7 @@ public final class JdbcSink implements RejectingSink {
                 }
                 connection = null;
                 statements.clear();
+                multiRowStatements.clear();
             }
         }
     }

@@ -295,6 +295,8 @@ public final class WideTableBenchmark {
                 st.execute("SET time_zone = '+00:00'");
             }
             c.setAutoCommit(false);
+            // as the jdbc sink does: no gap locks around absent keys' deletes between the threads
+            c.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
             try (PreparedStatement upsert =
                             c.prepareStatement(
                                     "INSERT INTO wrongbook_wide ("
