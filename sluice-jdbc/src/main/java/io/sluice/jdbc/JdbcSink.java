@@ -335,7 +335,7 @@ public final class JdbcSink implements RejectingSink {
             for (Op op : ops) {
                 shapes.add(isDelete(op.row()) ? null : columns(op.row()));
             }
-            order(ops, shapes);
+            int[] ranks = order(ops, shapes);
             PreparedStatement open = null;
             int i = 0;
             while (i < n) {
@@ -345,13 +345,15 @@ public final class JdbcSink implements RejectingSink {
                     // upserts of the same columns and different keys: ROWS_PER_STATEMENT of them
                     // go in one multi-row statement, which the database runs far faster than as
                     // many single-row statements
+                    // (one rank: no key twice, which PostgreSQL refuses in one statement)
+                    int rows = rowsPerStatement(columns);
                     while (end < n
-                            && end - i < ROWS_PER_STATEMENT
+                            && end - i < rows
                             && columns.equals(shapes.get(end))
-                            && !sameKey(ops.get(end - 1), ops.get(end))) {
+                            && ranks[end] == ranks[i]) {
                         end++;
                     }
-                    if (end - i == ROWS_PER_STATEMENT) {
+                    if (end - i == rows && rows > 1) {
                         if (open != null) {
                             open.executeBatch();
                             open = null;
@@ -385,17 +387,22 @@ public final class JdbcSink implements RejectingSink {
 
         static final int ROWS_PER_STATEMENT = 100;
 
-        private boolean sameKey(Op a, Op b) {
-            return !s.key().isEmpty() && compareKeys(a, b) == 0;
+        /**
+         * Rows per multi-row statement: 100, fewer for wide rows (PostgreSQL takes at most 32,767
+         * parameters in a statement).
+         */
+        static int rowsPerStatement(List<String> columns) {
+            return Math.max(1, Math.min(ROWS_PER_STATEMENT, 30_000 / columns.size()));
         }
 
-        /** The statement upserting {@link #ROWS_PER_STATEMENT} rows of these columns. */
+        /** The statement upserting {@link #rowsPerStatement} rows of these columns. */
         private PreparedStatement multiRow(List<String> columns) throws SQLException {
             PreparedStatement st = multiRowStatements.get(columns);
             if (st == null) {
                 st =
                         connection.prepareStatement(
-                                dialect.insert(s.table(), columns, s.key(), ROWS_PER_STATEMENT));
+                                dialect.insert(
+                                        s.table(), columns, s.key(), rowsPerStatement(columns)));
                 multiRowStatements.put(columns, st);
             }
             return st;
@@ -410,10 +417,10 @@ public final class JdbcSink implements RejectingSink {
          * in the batch, 1 for its second, ...); records are ordered by rank, then by what they
          * write, then by key. Without a key (plain inserts) the order is kept.
          */
-        void order(List<Op> ops, List<List<String>> shapes) {
+        int[] order(List<Op> ops, List<List<String>> shapes) {
             int n = ops.size();
             if (s.key().isEmpty() || n < 2) {
-                return;
+                return new int[n];
             }
             java.util.Comparator<Op> byKey = (a, b) -> compareKeys(a, b);
             Integer[] idx = new Integer[n];
@@ -450,6 +457,11 @@ public final class JdbcSink implements RejectingSink {
             ops.addAll(o);
             shapes.clear();
             shapes.addAll(sh);
+            int[] ranks = new int[n];
+            for (int p = 0; p < n; p++) {
+                ranks[p] = rank[idx[p]];
+            }
+            return ranks;
         }
 
         private int compareKeys(Op a, Op b) {
@@ -462,19 +474,32 @@ public final class JdbcSink implements RejectingSink {
             return 0;
         }
 
+        /**
+         * A total order on key values: absent or null first, then numbers by value, then the rest
+         * as text, case-insensitively (MariaDB/MySQL's usual collations; where the database tells
+         * cases apart this only orders records that need no order).
+         */
         static int compareValues(JsonNode a, JsonNode b) {
-            boolean aNull = a == null || a.isNull();
-            boolean bNull = b == null || b.isNull();
-            if (aNull || bNull) {
-                return Boolean.compare(!aNull, !bNull);
+            int ka = kind(a);
+            int kb = kind(b);
+            if (ka != kb) {
+                return Integer.compare(ka, kb);
             }
-            if (a.isIntegralNumber() && b.isIntegralNumber()) {
-                return Long.compare(a.asLong(), b.asLong());
-            }
-            if (a.isNumber() && b.isNumber()) {
-                return Double.compare(a.asDouble(), b.asDouble());
-            }
-            return String.CASE_INSENSITIVE_ORDER.compare(a.asText(), b.asText());
+            return switch (ka) {
+                case 0 -> 0;
+                case 1 ->
+                        a.isIntegralNumber()
+                                        && b.isIntegralNumber()
+                                        && a.canConvertToLong()
+                                        && b.canConvertToLong()
+                                ? Long.compare(a.asLong(), b.asLong())
+                                : a.decimalValue().compareTo(b.decimalValue());
+                default -> String.CASE_INSENSITIVE_ORDER.compare(a.asText(), b.asText());
+            };
+        }
+
+        private static int kind(JsonNode v) {
+            return v == null || v.isNull() ? 0 : v.isNumber() ? 1 : 2;
         }
 
         private void connect() throws SQLException {

@@ -64,9 +64,20 @@ class JdbcSinkWriterTest {
             for (int i = 0; i < n; i++) {
                 shapeOf.put(ops.get(i), shapes.get(i));
             }
-            w.order(ops, shapes);
+            int[] ranks = w.order(ops, shapes);
 
             assertThat(ops).containsExactlyInAnyOrderElementsOf(before);
+            // the rank of a record is how many of its key's records come before it, and ranks
+            // never go back: so records of one rank have different keys (one statement may hold
+            // them)
+            Map<String, Integer> count = new HashMap<>();
+            for (int i = 0; i < n; i++) {
+                int c = count.merge(ops.get(i).row().get("id").asText(), 1, Integer::sum) - 1;
+                assertThat(ranks[i]).isEqualTo(c);
+                if (i > 0) {
+                    assertThat(ranks[i]).isGreaterThanOrEqualTo(ranks[i - 1]);
+                }
+            }
             for (int i = 0; i < n; i++) {
                 assertThat(shapes.get(i)).isEqualTo(shapeOf.get(ops.get(i)));
             }
@@ -98,6 +109,47 @@ class JdbcSinkWriterTest {
                 }
             }
         }
+    }
+
+    @Test
+    void keyValuesOfMixedTypesHaveOneConsistentOrder() {
+        List<com.fasterxml.jackson.databind.JsonNode> values =
+                List.of(
+                        JSON.getNodeFactory().nullNode(),
+                        JSON.getNodeFactory().numberNode(9),
+                        JSON.getNodeFactory().numberNode(10),
+                        JSON.getNodeFactory().numberNode(9.5),
+                        JSON.getNodeFactory()
+                                .numberNode(new java.math.BigInteger("99999999999999999999")),
+                        JSON.getNodeFactory().textNode("10"),
+                        JSON.getNodeFactory().textNode("9"),
+                        JSON.getNodeFactory().textNode("a"),
+                        JSON.getNodeFactory().textNode("B"));
+        for (var a : values) {
+            assertThat(JdbcSink.Writer.compareValues(a, a)).isZero();
+            for (var b : values) {
+                int ab = Integer.signum(JdbcSink.Writer.compareValues(a, b));
+                assertThat(Integer.signum(JdbcSink.Writer.compareValues(b, a))).isEqualTo(-ab);
+                for (var c : values) {
+                    if (ab < 0 && JdbcSink.Writer.compareValues(b, c) < 0) {
+                        assertThat(JdbcSink.Writer.compareValues(a, c)).isNegative();
+                    }
+                }
+            }
+        }
+        assertThat(JdbcSink.Writer.compareValues(values.get(1), values.get(2))).isNegative();
+        assertThat(JdbcSink.Writer.compareValues(values.get(3), values.get(2))).isNegative();
+    }
+
+    @Test
+    void wideRowsGoFewerToAStatement() {
+        assertThat(JdbcSink.Writer.rowsPerStatement(List.of("a", "b"))).isEqualTo(100);
+        List<String> wide = new ArrayList<>();
+        for (int i = 0; i < 1000; i++) {
+            wide.add("c" + i);
+        }
+        assertThat(JdbcSink.Writer.rowsPerStatement(wide)).isEqualTo(30);
+        assertThat(JdbcSink.Writer.rowsPerStatement(wide) * wide.size()).isLessThan(32_767);
     }
 
     @Test
