@@ -13,6 +13,7 @@ import io.sluice.spec.model.Spec.RuntimeSpec;
 import io.sluice.spec.model.Spec.ScenariosSpec;
 import io.sluice.spec.model.Spec.SinkSpec;
 import io.sluice.spec.model.Spec.SourceSpec;
+import io.sluice.spec.model.Spec.StateSettings;
 import io.sluice.spec.model.Spec.StepSpec;
 import io.sluice.spec.options.OptionType;
 import io.sluice.spec.options.Options;
@@ -77,6 +78,57 @@ public final class SpecLoader {
                             null,
                             "longest a record waits in a network buffer (lower: less latency, more"
                                     + " overhead); Flink's default 100ms when absent")
+                    .optional(
+                            "state-backend",
+                            OptionType.oneOf("heap", "rocksdb"),
+                            "heap",
+                            "where keyed state lives: heap (fast, bounded by memory) or rocksdb"
+                                    + " (on local disk, for large state)")
+                    .optional(
+                            "incremental-checkpoints",
+                            OptionType.BOOLEAN,
+                            false,
+                            "with rocksdb: checkpoints upload only what changed since the last")
+                    .optional(
+                            "checkpoint-mode",
+                            OptionType.oneOf("exactly-once", "at-least-once"),
+                            "exactly-once",
+                            "at-least-once skips barrier alignment: lower latency, state may"
+                                    + " count a record twice after a restart")
+                    .optional(
+                            "checkpoint-retention",
+                            OptionType.oneOf("delete", "retain"),
+                            "delete",
+                            "whether the last checkpoint is kept when the job is cancelled (to"
+                                    + " start again from it)")
+                    .optional(
+                            "retained-checkpoints",
+                            OptionType.INT,
+                            1L,
+                            "completed checkpoints kept")
+                    .optional(
+                            "checkpoint-dir",
+                            OptionType.STRING,
+                            null,
+                            "where checkpoints are written: a folder (relative to the spec) or a"
+                                    + " URI such as s3://bucket/path; Flink keeps them in memory"
+                                    + " when absent")
+                    .optional(
+                            "savepoint-dir",
+                            OptionType.STRING,
+                            null,
+                            "where savepoints go by default: a folder (relative to the spec) or a"
+                                    + " URI")
+                    .optional(
+                            "checkpoint-timeout",
+                            OptionType.DURATION,
+                            Duration.ofMinutes(10),
+                            "a checkpoint taking longer is given up")
+                    .optional(
+                            "min-pause",
+                            OptionType.DURATION,
+                            Duration.ZERO,
+                            "least time between the end of a checkpoint and the start of the next")
                     .build();
 
     static final OptionsSchema TOP =
@@ -477,8 +529,62 @@ public final class SpecLoader {
                     rt.pos("restart-attempts"), "runtime.restart-attempts", "must be 0 or more");
             restarts = 0;
         }
+        String backend = rt.string("state-backend");
+        boolean incremental = rt.bool("incremental-checkpoints");
+        if (incremental && !"rocksdb".equals(backend)) {
+            problems.add(
+                    rt.pos("incremental-checkpoints"),
+                    "runtime.incremental-checkpoints",
+                    "incremental checkpoints need state-backend: rocksdb");
+        }
+        long retained = rt.longValue("retained-checkpoints");
+        if (retained < 1 || retained > 1000) {
+            problems.add(
+                    rt.pos("retained-checkpoints"),
+                    "runtime.retained-checkpoints",
+                    "must be between 1 and 1000");
+            retained = 1;
+        }
+        Duration timeout = rt.duration("checkpoint-timeout");
+        if (timeout.toMillis() < 10) {
+            problems.add(
+                    rt.pos("checkpoint-timeout"),
+                    "runtime.checkpoint-timeout",
+                    "must be at least 10ms");
+        }
+        if (checkpoints == null) {
+            for (String k :
+                    List.of(
+                            "checkpoint-mode",
+                            "checkpoint-retention",
+                            "retained-checkpoints",
+                            "checkpoint-dir",
+                            "checkpoint-timeout",
+                            "min-pause",
+                            "incremental-checkpoints")) {
+                if (rt.given(k)) {
+                    problems.add(
+                            rt.pos(k),
+                            "runtime." + k,
+                            "has no effect without checkpoints: set runtime.checkpoint-interval");
+                }
+            }
+        }
         return new RuntimeSpec(
-                (int) parallelism, checkpoints, (int) restarts, rt.duration("buffer-timeout"));
+                (int) parallelism,
+                checkpoints,
+                (int) restarts,
+                rt.duration("buffer-timeout"),
+                new StateSettings(
+                        backend,
+                        incremental,
+                        rt.string("checkpoint-mode"),
+                        rt.string("checkpoint-retention"),
+                        (int) retained,
+                        rt.string("checkpoint-dir"),
+                        rt.string("savepoint-dir"),
+                        timeout,
+                        rt.duration("min-pause")));
     }
 
     /** The entry with this run's {@code --set} values for its id in place of the file's. */

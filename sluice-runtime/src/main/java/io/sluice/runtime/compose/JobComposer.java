@@ -160,9 +160,10 @@ public final class JobComposer {
         if (spec.runtime().bufferTimeout() != null) {
             env.setBufferTimeout(spec.runtime().bufferTimeout().toMillis());
         }
-        if (spec.runtime().checkpointInterval() != null) {
-            env.enableCheckpointing(spec.runtime().checkpointInterval().toMillis());
-        }
+        // state backend, checkpoints and savepoints: carried by the job, wherever it runs
+        env.configure(
+                org.apache.flink.configuration.Configuration.fromMap(
+                        io.sluice.runtime.run.FlinkSettings.of(spec, run.specDir())));
         Map<String, List<DataStream<SinkRecord>>> bySink = new LinkedHashMap<>();
         Map<String, DataStream<EventRow>> sources = new LinkedHashMap<>();
         // sink id -> the dead-letters sink of the first pipeline writing to it

@@ -58,10 +58,17 @@ class TaxiPipelineITCase {
 
     @BeforeAll
     static void runJobAndReference() throws Exception {
+        runJobAndReference(Path.of("../examples/taxi/taxi.yaml"), Map.of());
+    }
+
+    /** Runs the taxi spec in {@code file} (the example, or a variant of it) and the reference. */
+    static void runJobAndReference(Path file, Map<String, String> overrides) throws Exception {
+        Map<String, String> all = new java.util.HashMap<>(overrides);
+        all.put("trips.count", Integer.toString(ROWS));
         spec =
                 new SpecLoader(PluginRegistry.load())
-                        .withOverrides(Map.of("trips.count", Integer.toString(ROWS)))
-                        .load(Path.of("../examples/taxi/taxi.yaml"))
+                        .withOverrides(all)
+                        .load(file)
                         .withParallelism(1);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.configure(Configuration.fromMap(Map.of("pipeline.generic-types", "false")));
@@ -150,7 +157,7 @@ class TaxiPipelineITCase {
             assertThat(n.get("spec_hash").asText()).isEqualTo(spec.hash());
             assertThat(n.get("config_version").asLong()).isZero();
             assertThat(n.get("message").asText()).isNotBlank();
-            assertThat(n.get("position").asText()).startsWith("../examples/taxi/taxi.yaml:");
+            assertThat(n.get("position").asText()).startsWith(spec.file() + ":");
         }
     }
 

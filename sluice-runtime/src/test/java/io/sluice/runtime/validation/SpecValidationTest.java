@@ -257,6 +257,20 @@ class SpecValidationTest {
                 .containsExactly(
                         "t.yaml:2:24: runtime.parallelism: must be between 1 and 32768",
                         "t.yaml:2:57: runtime.checkpoint-interval: checkpoints need an interval of at least 10ms; leave it out to turn them off");
+        assertThat(
+                        problemsWith(
+                                "name: t\n",
+                                "name: t\nruntime: {incremental-checkpoints: true, min-pause: 1s,"
+                                        + " state-backend: disk}\n"))
+                .containsExactly(
+                        "t.yaml:2:36: runtime.incremental-checkpoints: incremental checkpoints"
+                                + " need state-backend: rocksdb",
+                        "t.yaml:2:36: runtime.incremental-checkpoints: has no effect without"
+                                + " checkpoints: set runtime.checkpoint-interval",
+                        "t.yaml:2:53: runtime.min-pause: has no effect without checkpoints: set"
+                                + " runtime.checkpoint-interval",
+                        "t.yaml:2:72: runtime.state-backend: unknown value 'disk' (known: heap,"
+                                + " rocksdb)");
         assertThat(problemsWith("name: t\n", "name: ../../x\n"))
                 .containsExactly(
                         "t.yaml:1:7: name: the name is one word of letters, digits, '-' and '_' (it names the output folder); found '../../x'");

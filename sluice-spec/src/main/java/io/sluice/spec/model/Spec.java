@@ -31,7 +31,8 @@ public record Spec(
                         parallelism,
                         runtime.checkpointInterval(),
                         runtime.restartAttempts(),
-                        runtime.bufferTimeout()),
+                        runtime.bufferTimeout(),
+                        runtime.state()),
                 sources,
                 sinks,
                 pipelines);
@@ -72,7 +73,51 @@ public record Spec(
             int parallelism,
             Duration checkpointInterval,
             int restartAttempts,
-            Duration bufferTimeout) {}
+            Duration bufferTimeout,
+            StateSettings state) {
+        public RuntimeSpec(
+                int parallelism,
+                Duration checkpointInterval,
+                int restartAttempts,
+                Duration bufferTimeout) {
+            this(
+                    parallelism,
+                    checkpointInterval,
+                    restartAttempts,
+                    bufferTimeout,
+                    StateSettings.DEFAULTS);
+        }
+    }
+
+    /**
+     * Where state lives and how checkpoints are taken: {@code backend} {@code heap} or {@code
+     * rocksdb}; {@code incremental} checkpoints (RocksDB); {@code mode} {@code exactly-once} or
+     * {@code at-least-once}; {@code retention} of the last checkpoint when the job is cancelled
+     * ({@code delete} or {@code retain}); how many are kept; where checkpoints and savepoints go
+     * (null: Flink's defaults); how long a checkpoint may take; the least pause between two.
+     */
+    public record StateSettings(
+            String backend,
+            boolean incremental,
+            String mode,
+            String retention,
+            int retained,
+            String checkpointDir,
+            String savepointDir,
+            Duration checkpointTimeout,
+            Duration minPause) {
+        public static final StateSettings DEFAULTS =
+                new StateSettings(
+                        "heap",
+                        false,
+                        "exactly-once",
+                        "delete",
+                        1,
+                        null,
+                        null,
+                        Duration.ofMinutes(10),
+                        Duration.ZERO);
+    }
 
     /** How raw bytes become rows: {@code csv} (with header) or {@code json} lines. */
     public record Format(String type, char delimiter) {}
