@@ -81,38 +81,37 @@ public final class SpecLoader {
                     .optional(
                             "state-backend",
                             OptionType.oneOf("heap", "rocksdb"),
-                            "heap",
+                            null,
                             "where keyed state lives: heap (fast, bounded by memory) or rocksdb"
                                     + " (on local disk, for large state)")
                     .optional(
                             "incremental-checkpoints",
                             OptionType.BOOLEAN,
-                            false,
+                            null,
                             "with rocksdb: checkpoints upload only what changed since the last")
                     .optional(
                             "checkpoint-mode",
                             OptionType.oneOf("exactly-once", "at-least-once"),
-                            "exactly-once",
+                            null,
                             "at-least-once skips barrier alignment: lower latency, state may"
                                     + " count a record twice after a restart")
                     .optional(
                             "checkpoint-retention",
                             OptionType.oneOf("delete", "retain"),
-                            "delete",
+                            null,
                             "whether the last checkpoint is kept when the job is cancelled (to"
                                     + " start again from it)")
                     .optional(
                             "retained-checkpoints",
                             OptionType.INT,
-                            1L,
+                            null,
                             "completed checkpoints kept")
                     .optional(
                             "checkpoint-dir",
                             OptionType.STRING,
                             null,
                             "where checkpoints are written: a folder (relative to the spec) or a"
-                                    + " URI such as s3://bucket/path; Flink keeps them in memory"
-                                    + " when absent")
+                                    + " URI such as s3://bucket/path")
                     .optional(
                             "savepoint-dir",
                             OptionType.STRING,
@@ -122,12 +121,12 @@ public final class SpecLoader {
                     .optional(
                             "checkpoint-timeout",
                             OptionType.DURATION,
-                            Duration.ofMinutes(10),
+                            null,
                             "a checkpoint taking longer is given up")
                     .optional(
                             "min-pause",
                             OptionType.DURATION,
-                            Duration.ZERO,
+                            null,
                             "least time between the end of a checkpoint and the start of the next")
                     .build();
 
@@ -530,23 +529,28 @@ public final class SpecLoader {
             restarts = 0;
         }
         String backend = rt.string("state-backend");
-        boolean incremental = rt.bool("incremental-checkpoints");
-        if (incremental && !"rocksdb".equals(backend)) {
+        Boolean incremental =
+                rt.has("incremental-checkpoints") ? rt.bool("incremental-checkpoints") : null;
+        if (Boolean.TRUE.equals(incremental) && !"rocksdb".equals(backend)) {
             problems.add(
                     rt.pos("incremental-checkpoints"),
                     "runtime.incremental-checkpoints",
                     "incremental checkpoints need state-backend: rocksdb");
         }
-        long retained = rt.longValue("retained-checkpoints");
-        if (retained < 1 || retained > 1000) {
-            problems.add(
-                    rt.pos("retained-checkpoints"),
-                    "runtime.retained-checkpoints",
-                    "must be between 1 and 1000");
-            retained = 1;
+        Integer retained = null;
+        if (rt.has("retained-checkpoints")) {
+            long r = rt.longValue("retained-checkpoints");
+            if (r < 1 || r > 1000) {
+                problems.add(
+                        rt.pos("retained-checkpoints"),
+                        "runtime.retained-checkpoints",
+                        "must be between 1 and 1000");
+                r = 1;
+            }
+            retained = (int) r;
         }
         Duration timeout = rt.duration("checkpoint-timeout");
-        if (timeout.toMillis() < 10) {
+        if (timeout != null && timeout.toMillis() < 10) {
             problems.add(
                     rt.pos("checkpoint-timeout"),
                     "runtime.checkpoint-timeout",
@@ -562,7 +566,7 @@ public final class SpecLoader {
                             "checkpoint-timeout",
                             "min-pause",
                             "incremental-checkpoints")) {
-                if (rt.given(k)) {
+                if (rt.has(k)) {
                     problems.add(
                             rt.pos(k),
                             "runtime." + k,
@@ -580,7 +584,7 @@ public final class SpecLoader {
                         incremental,
                         rt.string("checkpoint-mode"),
                         rt.string("checkpoint-retention"),
-                        (int) retained,
+                        retained,
                         rt.string("checkpoint-dir"),
                         rt.string("savepoint-dir"),
                         timeout,

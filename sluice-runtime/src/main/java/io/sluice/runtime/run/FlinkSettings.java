@@ -30,32 +30,46 @@ import java.util.Map;
 public final class FlinkSettings {
     private FlinkSettings() {}
 
-    /** The settings; folders relative to {@code specDir} become absolute {@code file:} URIs. */
+    /**
+     * The settings the spec gives (a key it leaves out keeps the cluster's setting, or Flink's
+     * default); folders relative to {@code specDir} become absolute {@code file:} URIs.
+     */
     public static Map<String, String> of(Spec spec, Path specDir) {
         Map<String, String> c = new LinkedHashMap<>();
         StateSettings st = spec.runtime().state();
-        boolean rocksdb = "rocksdb".equals(st.backend());
-        c.put("state.backend.type", rocksdb ? "rocksdb" : "hashmap");
+        if (st.backend() != null) {
+            c.put("state.backend.type", "rocksdb".equals(st.backend()) ? "rocksdb" : "hashmap");
+        }
         Duration interval = spec.runtime().checkpointInterval();
         if (interval != null) {
             c.put("execution.checkpointing.interval", interval.toMillis() + " ms");
+        }
+        if (st.mode() != null) {
             c.put(
                     "execution.checkpointing.mode",
                     "at-least-once".equals(st.mode()) ? "AT_LEAST_ONCE" : "EXACTLY_ONCE");
-            c.put(
-                    "execution.checkpointing.incremental",
-                    Boolean.toString(rocksdb && st.incremental()));
+        }
+        if (st.incremental() != null) {
+            c.put("execution.checkpointing.incremental", st.incremental().toString());
+        }
+        if (st.retention() != null) {
             c.put(
                     "execution.checkpointing.externalized-checkpoint-retention",
                     "retain".equals(st.retention())
                             ? "RETAIN_ON_CANCELLATION"
                             : "DELETE_ON_CANCELLATION");
-            c.put("execution.checkpointing.num-retained", Integer.toString(st.retained()));
+        }
+        if (st.retained() != null) {
+            c.put("execution.checkpointing.num-retained", st.retained().toString());
+        }
+        if (st.checkpointTimeout() != null) {
             c.put("execution.checkpointing.timeout", st.checkpointTimeout().toMillis() + " ms");
+        }
+        if (st.minPause() != null) {
             c.put("execution.checkpointing.min-pause", st.minPause().toMillis() + " ms");
-            if (st.checkpointDir() != null) {
-                c.put("execution.checkpointing.dir", location(specDir, st.checkpointDir()));
-            }
+        }
+        if (st.checkpointDir() != null) {
+            c.put("execution.checkpointing.dir", location(specDir, st.checkpointDir()));
         }
         if (st.savepointDir() != null) {
             c.put("execution.checkpointing.savepoint-dir", location(specDir, st.savepointDir()));

@@ -36,8 +36,11 @@ class FlinkSettingsTest {
     }
 
     @Test
-    void withoutARuntimeSectionStateIsOnTheHeapAndThereAreNoCheckpoints() throws Exception {
-        assertThat(FlinkSettings.of(spec(""), dir))
+    void keysTheSpecLeavesOutKeepTheClustersSettings() throws Exception {
+        assertThat(FlinkSettings.of(spec(""), dir)).isEmpty();
+        assertThat(FlinkSettings.of(spec("runtime: {checkpoint-interval: 1s}\n"), dir))
+                .containsExactly(Map.entry("execution.checkpointing.interval", "1000 ms"));
+        assertThat(FlinkSettings.of(spec("runtime: {state-backend: heap}\n"), dir))
                 .containsExactly(Map.entry("state.backend.type", "hashmap"));
     }
 

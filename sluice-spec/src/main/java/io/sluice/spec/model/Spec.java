@@ -90,33 +90,25 @@ public record Spec(
     }
 
     /**
-     * Where state lives and how checkpoints are taken: {@code backend} {@code heap} or {@code
-     * rocksdb}; {@code incremental} checkpoints (RocksDB); {@code mode} {@code exactly-once} or
-     * {@code at-least-once}; {@code retention} of the last checkpoint when the job is cancelled
-     * ({@code delete} or {@code retain}); how many are kept; where checkpoints and savepoints go
-     * (null: Flink's defaults); how long a checkpoint may take; the least pause between two.
+     * Where state lives and how checkpoints are taken, as the spec writes them; null where it says
+     * nothing (then the cluster's setting, or Flink's default, holds): {@code backend} {@code heap}
+     * or {@code rocksdb}; {@code incremental} checkpoints (RocksDB); {@code mode} {@code
+     * exactly-once} or {@code at-least-once}; {@code retention} of the last checkpoints when the
+     * job is cancelled ({@code delete} or {@code retain}); how many are kept; where checkpoints and
+     * savepoints go; how long a checkpoint may take; the least pause between two.
      */
     public record StateSettings(
             String backend,
-            boolean incremental,
+            Boolean incremental,
             String mode,
             String retention,
-            int retained,
+            Integer retained,
             String checkpointDir,
             String savepointDir,
             Duration checkpointTimeout,
             Duration minPause) {
         public static final StateSettings DEFAULTS =
-                new StateSettings(
-                        "heap",
-                        false,
-                        "exactly-once",
-                        "delete",
-                        1,
-                        null,
-                        null,
-                        Duration.ofMinutes(10),
-                        Duration.ZERO);
+                new StateSettings(null, null, null, null, null, null, null, null, null);
     }
 
     /** How raw bytes become rows: {@code csv} (with header) or {@code json} lines. */

@@ -51,12 +51,6 @@ public final class Options implements Serializable {
         return v == null ? pos : v.pos();
     }
 
-    /** Whether the key is written in the spec (not only defaulted). */
-    public boolean given(String key) {
-        Value v = values.get(key);
-        return v != null && v.value() != null && !v.pos().equals(pos);
-    }
-
     public boolean has(String key) {
         return values.containsKey(key) && values.get(key).value() != null;
     }
