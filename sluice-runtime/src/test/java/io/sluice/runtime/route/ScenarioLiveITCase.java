@@ -171,6 +171,11 @@ class ScenarioLiveITCase {
     void stop() throws Exception {
         if (job != null) {
             job.cancel().get();
+            // until it has stopped: its config-store reader must not write into the temporary
+            // folder while JUnit deletes it
+            org.awaitility.Awaitility.await()
+                    .atMost(java.time.Duration.ofSeconds(60))
+                    .until(() -> job.getJobStatus().get().isGloballyTerminalState());
         }
         if (store != null) {
             store.close();
