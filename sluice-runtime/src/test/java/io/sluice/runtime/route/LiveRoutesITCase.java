@@ -191,6 +191,12 @@ class LiveRoutesITCase {
     void stop() throws Exception {
         if (job != null) {
             job.cancel().get();
+            // until it has stopped: its config-store reader must not write into the temporary
+            // folder while JUnit deletes it
+            JobClient stopping = job;
+            org.awaitility.Awaitility.await()
+                    .atMost(java.time.Duration.ofSeconds(60))
+                    .until(() -> stopping.getJobStatus().get().isGloballyTerminalState());
             job = null;
         }
         if (store != null) {
