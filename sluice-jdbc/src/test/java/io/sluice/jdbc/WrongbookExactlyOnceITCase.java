@@ -225,6 +225,12 @@ class WrongbookExactlyOnceITCase {
         await().atMost(Duration.ofSeconds(60))
                 .until(() -> rows() >= 300 && lastCheckpoint(checkpoints).isPresent());
         job.cancel().get();
+        // until it has stopped: it must not write into the temporary folder while JUnit
+        // deletes it
+        org.apache.flink.core.execution.JobClient stoppingJob = job;
+        org.awaitility.Awaitility.await()
+                .atMost(java.time.Duration.ofSeconds(60))
+                .until(() -> stoppingJob.getJobStatus().get().isGloballyTerminalState());
         long before = rows();
         assertThat(before).as("rows when cancelled").isLessThan(replayedRows());
         Path restoreFrom = lastCheckpoint(checkpoints).orElseThrow();
@@ -245,6 +251,12 @@ class WrongbookExactlyOnceITCase {
             assertThat(FailOnceProcessor.SEEN.get()).isLessThan(EVENTS + 2);
         } finally {
             resumed.cancel().get();
+            // until it has stopped: it must not write into the temporary folder while JUnit
+            // deletes it
+            org.apache.flink.core.execution.JobClient stoppingResumed = resumed;
+            org.awaitility.Awaitility.await()
+                    .atMost(java.time.Duration.ofSeconds(60))
+                    .until(() -> stoppingResumed.getJobStatus().get().isGloballyTerminalState());
         }
     }
 

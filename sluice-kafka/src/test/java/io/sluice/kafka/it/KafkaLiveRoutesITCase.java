@@ -146,6 +146,12 @@ class KafkaLiveRoutesITCase {
                 assertThat(read(DEAD)).isEmpty();
             } finally {
                 job.cancel().get();
+                // until it has stopped: it must not write into the temporary folder while JUnit
+                // deletes it
+                org.apache.flink.core.execution.JobClient stoppingJob = job;
+                org.awaitility.Awaitility.await()
+                        .atMost(java.time.Duration.ofSeconds(60))
+                        .until(() -> stoppingJob.getJobStatus().get().isGloballyTerminalState());
             }
         }
     }
