@@ -12,7 +12,8 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
  * (buffered writes flushed before every checkpoint barrier and at the end of the input), and emits
  * the records the store refused for good as dead letters. Refusals are emitted before the barrier
  * of the checkpoint covering their write, so with an exactly-once dead-letter sink a replay after a
- * failure neither loses nor repeats them.
+ * failure neither loses nor repeats them — as long as the store refuses the same rows again (a
+ * foreign key or a second unique index may decide differently on a replay).
  */
 public final class RejectingWriterOperator extends AbstractStreamOperator<EventRow>
         implements OneInputStreamOperator<SinkRecord, EventRow>, BoundedOneInput {
