@@ -11,6 +11,7 @@ import picocli.CommandLine.Command;
         description = "Configuration-driven real-time pipelines on Apache Flink.",
         subcommands = {
             ValidateCommand.class,
+            SchemaCommand.class,
             RunCommand.class,
             ConfigCommand.class,
             ServeCommand.class,

@@ -37,7 +37,7 @@ class SluiceConfigE2eITCase {
         assertThat(bad.exit()).isEqualTo(2);
         assertThat(bad.err())
                 .contains(
-                        "routes.yaml:8:16: routes[0].processor: unknown processor 'fitler'",
+                        "routes.yaml:9:16: routes[0].processor: unknown processor 'fitler'",
                         "did you mean 'filter'?",
                         "no version was written and the running config stays");
 

@@ -130,22 +130,6 @@ public final class SpecLoader {
                             "least time between the end of a checkpoint and the start of the next")
                     .build();
 
-    static final OptionsSchema TOP =
-            OptionsSchema.builder()
-                    .required("name", OptionType.STRING, "the job's name")
-                    .optional("description", OptionType.STRING, "", "what the job is for")
-                    .optional("runtime", OptionType.object(RUNTIME), null, "job-level settings")
-                    .required(
-                            "sources",
-                            new OptionType.Raw("a list of sources"),
-                            "where rows come from")
-                    .required("sinks", new OptionType.Raw("a list of sinks"), "where outputs go")
-                    .required(
-                            "pipelines",
-                            new OptionType.Raw("a list of pipelines"),
-                            "source → steps → sinks")
-                    .build();
-
     static final OptionsSchema FIELD =
             OptionsSchema.builder()
                     .required("name", OptionType.STRING, "field name used by steps (snake_case)")
@@ -359,7 +343,10 @@ public final class SpecLoader {
                             "sink receiving rejected rows with their reason")
                     .optional(
                             "steps",
-                            new OptionType.Raw("a list of steps"),
+                            new OptionType.Raw(
+                                    "a list of steps",
+                                    new OptionType.Plugins(
+                                            PluginKind.PROCESSOR, "processor", STEP)),
                             null,
                             "processing steps in order")
                     .optional(
@@ -373,6 +360,40 @@ public final class SpecLoader {
                             null,
                             "recommendation scenarios from a config store, after the steps")
                     .build();
+
+    /** Declared after the sections it refers to: static fields initialise in textual order. */
+    static final OptionsSchema TOP =
+            OptionsSchema.builder()
+                    .required("name", OptionType.STRING, "the job's name")
+                    .optional("description", OptionType.STRING, "", "what the job is for")
+                    .optional("runtime", OptionType.object(RUNTIME), null, "job-level settings")
+                    .required(
+                            "sources",
+                            new OptionType.Raw(
+                                    "a list of sources",
+                                    new OptionType.Plugins(PluginKind.SOURCE, "type", SOURCE)),
+                            "where rows come from")
+                    .required(
+                            "sinks",
+                            new OptionType.Raw(
+                                    "a list of sinks",
+                                    new OptionType.Plugins(PluginKind.SINK, "type", SINK)),
+                            "where outputs go")
+                    .required(
+                            "pipelines",
+                            new OptionType.Raw(
+                                    "a list of pipelines",
+                                    OptionType.listOf(OptionType.object(PIPELINE))),
+                            "source → steps → sinks")
+                    .build();
+
+    /**
+     * The declared shape of a spec document, sections included (for JSON Schema); the loader checks
+     * more than it says (ids, references, CEL).
+     */
+    public static OptionsSchema documentSchema() {
+        return TOP;
+    }
 
     private static final Pos SET = new Pos("--set", 1, 1);
 

@@ -1,10 +1,11 @@
 package io.sluice.spec.options;
 
+import io.sluice.spec.plugin.PluginKind;
 import java.util.List;
 
 /**
- * The type of a declared option. One set of declarations drives loading, validation, docs and
- * (later) JSON Schema, so a processor's parameters are data with a known shape.
+ * The type of a declared option. One set of declarations drives loading, validation, docs and JSON
+ * Schema, so a processor's parameters are data with a known shape.
  */
 public interface OptionType {
     /** How the type is named in messages: "expected a duration like 30s, 5m, 1h". */
@@ -80,10 +81,40 @@ public interface OptionType {
         }
     }
 
-    /** A section the loader binds itself (plugin-specific entries); passed through as YAML. */
-    record Raw(String what) implements OptionType {
+    /**
+     * A section the loader binds itself (plugin-specific entries); passed through as YAML. {@code
+     * shape} describes what the loader accepts there, for JSON Schema and docs; the binder never
+     * reads it (null: not described).
+     */
+    record Raw(String what, OptionType shape) implements OptionType {
+        public Raw(String what) {
+            this(what, null);
+        }
+
         public String describe() {
             return what;
+        }
+    }
+
+    /**
+     * Describes a list of plugin entries (sources, sinks, steps): each entry takes the {@code
+     * common} keys plus the options of the plugin its {@code selector} key names. Only inside
+     * {@link Raw}: the loader binds such entries itself.
+     */
+    record Plugins(PluginKind kind, String selector, OptionsSchema common) implements OptionType {
+        public String describe() {
+            return "a list of " + kind.noun() + " entries";
+        }
+    }
+
+    /**
+     * Describes a route's {@code params}: the {@link
+     * io.sluice.spec.plugin.ProcessorDescriptor#routeOptions() route options} of the processor its
+     * sibling key {@code selector} names. Only inside {@link Raw}.
+     */
+    record PluginParams(PluginKind kind, String selector) implements OptionType {
+        public String describe() {
+            return "the options of the " + kind.noun() + " named by '" + selector + "'";
         }
     }
 

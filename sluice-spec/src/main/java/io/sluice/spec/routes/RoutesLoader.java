@@ -88,7 +88,9 @@ public final class RoutesLoader {
                     .required("processor", OptionType.STRING, "processor identifier")
                     .optional(
                             "params",
-                            new OptionType.Raw("the processor's options"),
+                            new OptionType.Raw(
+                                    "the processor's options",
+                                    new OptionType.PluginParams(PluginKind.PROCESSOR, "processor")),
                             null,
                             "the processor's options")
                     .required(
@@ -102,15 +104,24 @@ public final class RoutesLoader {
                     .optional("description", OptionType.STRING, "", "what this config is for")
                     .optional(
                             "routes",
-                            new OptionType.Raw("a list of routes"),
+                            new OptionType.Raw(
+                                    "a list of routes",
+                                    OptionType.listOf(OptionType.object(ROUTE))),
                             null,
                             "the routing table")
                     .optional(
                             "scenarios",
-                            new OptionType.Raw("a list of scenarios"),
+                            new OptionType.Raw(
+                                    "a list of scenarios",
+                                    OptionType.listOf(OptionType.object(ScenariosLoader.SCENARIO))),
                             null,
                             "recommendation scenarios per tenant")
                     .build();
+
+    /** The declared shape of a live-config document (for JSON Schema). */
+    public static OptionsSchema documentSchema() {
+        return TOP;
+    }
 
     private final PluginRegistry registry;
 
