@@ -21,7 +21,7 @@ import picocli.CommandLine.Parameters;
         name = "render",
         mixinStandardHelpOptions = true,
         description = "Write out what a spec implies.",
-        subcommands = {RenderCommand.Ddl.class})
+        subcommands = {RenderCommand.Ddl.class, RenderCommand.Sql.class})
 final class RenderCommand {
 
     /** {@code sluice render ddl SPEC}: CREATE TABLE for each jdbc sink. */
@@ -77,6 +77,88 @@ final class RenderCommand {
             for (Spec.SinkSpec k : sinks) {
                 out.println("-- sink '" + k.id() + "' of " + spec);
                 out.println(JdbcDdl.render(s, k, run));
+            }
+            return 0;
+        }
+    }
+
+    /** {@code sluice render sql SPEC}: the spec's static parts as a Flink SQL script. */
+    @Command(
+            name = "sql",
+            mixinStandardHelpOptions = true,
+            description = {
+                "Print a Flink SQL script for a spec's static parts: CREATE TABLE for its sources"
+                        + " and sinks (watermarks included), a view per step, window table"
+                        + " functions for window-aggregate, INSERT INTO each sink in one statement"
+                        + " set. Run it with 'sluice flink-sql FILE' or on any Flink 2.2 SQL"
+                        + " platform.",
+                "What SQL cannot express (dead letters, late-row outputs, live routes, alerts, some"
+                        + " CEL) is printed to stderr as FILE:LINE:COL: PATH: MESSAGE and listed at"
+                        + " the top of the script. Exit 0 when the script is complete, 3 when"
+                        + " something is not rendered, 2 for a bad spec."
+            })
+    static final class Sql implements Callable<Integer> {
+        /** Exit code when parts of the spec are not in the script. */
+        static final int INCOMPLETE = 3;
+
+        @Parameters(paramLabel = "SPEC", description = "the spec file (YAML)")
+        Path spec;
+
+        @Option(
+                names = {"-o", "--output"},
+                paramLabel = "FILE",
+                description = "write the script here instead of to stdout")
+        Path output;
+
+        @Option(
+                names = "--output-dir",
+                paramLabel = "DIR",
+                description =
+                        "where the script's file sinks write (default: sluice-out/NAME-sql, beside"
+                                + " the job's own sluice-out/NAME)")
+        Path outputDir;
+
+        @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec cmd;
+
+        @Override
+        public Integer call() throws java.io.IOException {
+            PrintWriter out = cmd.commandLine().getOut();
+            PrintWriter err = cmd.commandLine().getErr();
+            if (!Files.isRegularFile(spec)) {
+                err.println(spec + ": no such file");
+                return SluiceCli.BAD_SPEC;
+            }
+            Spec s;
+            try {
+                s = new SpecLoader(PluginRegistry.load()).load(spec);
+            } catch (SpecException e) {
+                for (Problem p : e.problems()) {
+                    err.println(p);
+                }
+                return SluiceCli.BAD_SPEC;
+            }
+            Path dir = outputDir != null ? outputDir : Path.of("sluice-out", s.name() + "-sql");
+            io.sluice.sql.SqlScript script =
+                    io.sluice.sql.SqlRenderer.render(
+                            s,
+                            new RunContext(spec.toAbsolutePath().getParent(), dir),
+                            PluginRegistry.load());
+            if (output != null) {
+                Files.writeString(output, script.text());
+                err.println("wrote " + output + " (" + script.statements().size() + " statements)");
+            } else {
+                out.print(script.text());
+                out.flush();
+            }
+            for (Problem p : script.problems()) {
+                err.println(p);
+            }
+            if (!script.complete()) {
+                err.println(
+                        script.problems().size()
+                                + " part(s) of the spec are not in the script (listed above and at"
+                                + " its top)");
+                return INCOMPLETE;
             }
             return 0;
         }

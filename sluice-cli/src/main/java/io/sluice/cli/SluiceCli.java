@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
             MariadbCommand.class,
             SqlCommand.class,
             RenderCommand.class,
+            FlinkSqlCommand.class,
             ReplayCommand.class,
             ConsumeCommand.class,
             CommandLine.HelpCommand.class
