@@ -21,6 +21,10 @@ import picocli.CommandLine.Command;
             SqlCommand.class,
             RenderCommand.class,
             FlinkSqlCommand.class,
+            DeployCommand.class,
+            StatusCommand.class,
+            StopCommand.class,
+            ClusterCommand.class,
             ReplayCommand.class,
             ConsumeCommand.class,
             CommandLine.HelpCommand.class

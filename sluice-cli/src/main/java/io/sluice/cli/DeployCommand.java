@@ -1,0 +1,261 @@
+package io.sluice.cli;
+
+import io.sluice.cli.deploy.CrdValidator;
+import io.sluice.cli.deploy.FlinkRest;
+import io.sluice.cli.deploy.JobJar;
+import io.sluice.cli.deploy.KubernetesFolder;
+import io.sluice.cli.deploy.StandaloneCluster;
+import io.sluice.spec.SpecLoader;
+import io.sluice.spec.model.Spec;
+import io.sluice.spec.plugin.PluginRegistry;
+import io.sluice.spec.problem.Problem;
+import io.sluice.spec.problem.SpecException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code sluice deploy SPEC --target local|remote}: runs a spec on a Flink cluster. */
+@Command(
+        name = "deploy",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Run a spec on a Flink cluster: the job jar, with the spec packed into it, is uploaded"
+                    + " over the cluster's REST API and started. 'sluice status' and 'sluice stop'"
+                    + " follow it.",
+            "--target local starts (or reuses) a standalone cluster on this machine"
+                    + " (sluice cluster start); --target remote uses --rest URL; --target"
+                    + " kubernetes writes a folder to apply: a FlinkDeployment for the Flink"
+                    + " Kubernetes Operator, the spec as a ConfigMap, a Dockerfile.",
+            "Relative paths in the spec resolve against its folder on this machine: on a remote"
+                    + " cluster they must name files its TaskManagers can read."
+        })
+final class DeployCommand implements Callable<Integer> {
+    @Parameters(paramLabel = "SPEC", description = "the spec file (YAML)")
+    Path spec;
+
+    @Option(
+            names = "--target",
+            paramLabel = "TARGET",
+            description = "local (default), remote or kubernetes",
+            defaultValue = "local")
+    String target;
+
+    @Mixin RestOption rest;
+
+    @Option(
+            names = "--output-dir",
+            paramLabel = "DIR",
+            description = "where file sinks write (default: sluice-out/NAME, made absolute)")
+    Path outputDir;
+
+    @ArgGroup(exclusive = false)
+    Restore restore;
+
+    @ArgGroup(exclusive = false, heading = "For --target kubernetes:%n")
+    Kube kube = new Kube();
+
+    static final class Kube {
+        @Option(
+                names = "--out",
+                paramLabel = "DIR",
+                description = "the folder to write (default: sluice-out/NAME-k8s)")
+        Path out;
+
+        @Option(
+                names = "--image",
+                paramLabel = "IMAGE",
+                description =
+                        "the image to run (default: sluice/NAME:HASH; the folder's Dockerfile builds it)")
+        String image;
+
+        @Option(names = "--namespace", paramLabel = "NS", description = "the namespace")
+        String namespace;
+
+        @Option(
+                names = "--state-dir",
+                paramLabel = "URI",
+                description =
+                        "shared, durable storage for checkpoints and savepoints, e.g."
+                                + " s3://bucket/sluice (required)")
+        String stateDir;
+
+        @Option(
+                names = "--jm-memory",
+                paramLabel = "SIZE",
+                description = "JobManager memory (default: ${DEFAULT-VALUE})")
+        String jmMemory = "1600m";
+
+        @Option(
+                names = "--jm-cpu",
+                paramLabel = "CPUS",
+                description = "JobManager CPUs (default: ${DEFAULT-VALUE})")
+        double jmCpu = 1;
+
+        @Option(
+                names = "--tm-memory",
+                paramLabel = "SIZE",
+                description = "TaskManager memory (default: ${DEFAULT-VALUE})")
+        String tmMemory = "2048m";
+
+        @Option(
+                names = "--tm-cpu",
+                paramLabel = "CPUS",
+                description = "TaskManager CPUs (default: ${DEFAULT-VALUE})")
+        double tmCpu = 1;
+
+        @Option(
+                names = "--slots",
+                paramLabel = "N",
+                description = "task slots per TaskManager (default: the spec's parallelism)")
+        Integer slots;
+
+        @Option(
+                names = "--crd",
+                paramLabel = "FILE",
+                description =
+                        "check the FlinkDeployment against this CRD (your cluster's: kubectl get crd"
+                                + " flinkdeployments.flink.apache.org -o yaml > crd.yaml)")
+        Path crd;
+    }
+
+    static final class Restore {
+        @Option(
+                names = "--from-savepoint",
+                paramLabel = "PATH",
+                required = true,
+                description = "start from this savepoint's state")
+        String savepoint;
+
+        @Option(
+                names = "--allow-non-restored-state",
+                description = "start even when state in the savepoint has no operator to go to")
+        boolean allowNonRestored;
+    }
+
+    @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec cmd;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = cmd.commandLine().getOut();
+        PrintWriter err = cmd.commandLine().getErr();
+        if (!Files.isRegularFile(spec)) {
+            err.println(spec + ": no such file");
+            return SluiceCli.BAD_SPEC;
+        }
+        Spec s;
+        try {
+            s = new SpecLoader(PluginRegistry.load()).load(spec);
+        } catch (SpecException e) {
+            for (Problem p : e.problems()) {
+                err.println(p);
+            }
+            return SluiceCli.BAD_SPEC;
+        }
+        if (target.equals("kubernetes")) {
+            return kubernetes(s, out, err);
+        }
+        FlinkRest flink;
+        Path work;
+        switch (target) {
+            case "local" -> {
+                if (rest.url != null) {
+                    err.println("--target local runs its own cluster: leave out --rest");
+                    return SluiceCli.FAILED;
+                }
+                StandaloneCluster c =
+                        ClusterCommand.startOrFind(
+                                ClusterCommand.HOME, Math.max(4, s.runtime().parallelism()), out);
+                flink = new FlinkRest(c.restUrl());
+                work = c.home().resolve("jars");
+            }
+            case "remote" -> {
+                flink = rest.client();
+                work = Path.of("sluice-out", "deploy");
+            }
+            default -> {
+                err.println(
+                        "--target: expected local, remote or kubernetes, found '" + target + "'");
+                return SluiceCli.FAILED;
+            }
+        }
+        Path jar = JobJar.withSpec(spec, spec.getFileName().toString(), work);
+        Path output =
+                (outputDir != null ? outputDir : Path.of("sluice-out", s.name())).toAbsolutePath();
+        String jarId = flink.upload(jar);
+        String job =
+                flink.run(
+                        jarId,
+                        JobJar.ENTRY_CLASS,
+                        List.of(
+                                "--spec-dir",
+                                spec.toAbsolutePath().getParent().toString(),
+                                "--output-dir",
+                                output.toString()),
+                        restore == null ? null : restore.savepoint,
+                        restore != null && restore.allowNonRestored);
+        out.printf(
+                "deployed %s (spec hash %s) as job %s on %s%s%n",
+                s.name(),
+                s.hash(),
+                job,
+                flink.url(),
+                restore == null ? "" : ", from savepoint " + restore.savepoint);
+        out.printf("  web UI: %s/#/job/running/%s%n", flink.url(), job);
+        out.printf("  follow it: ./sluice status %s   stop it: ./sluice stop %s%n", job, job);
+        return 0;
+    }
+
+    private int kubernetes(Spec s, PrintWriter out, PrintWriter err) throws Exception {
+        if (kube.stateDir == null) {
+            err.println(
+                    "--target kubernetes needs --state-dir URI: storage every pod shares and that"
+                            + " outlives them, e.g. s3://my-bucket/sluice");
+            return SluiceCli.FAILED;
+        }
+        String name = KubernetesFolder.name(s.name());
+        Path dir = kube.out != null ? kube.out : Path.of("sluice-out", name + "-k8s");
+        String image =
+                kube.image != null
+                        ? kube.image
+                        : "sluice/" + name + ":" + s.hash().substring(0, 10);
+        KubernetesFolder.Settings settings =
+                new KubernetesFolder.Settings(
+                        image,
+                        kube.namespace,
+                        kube.stateDir.replaceAll("/+$", "") + "/" + name,
+                        kube.jmMemory,
+                        kube.jmCpu,
+                        kube.tmMemory,
+                        kube.tmCpu,
+                        kube.slots != null ? kube.slots : s.runtime().parallelism());
+        com.fasterxml.jackson.databind.JsonNode fd = KubernetesFolder.write(s, spec, settings, dir);
+        out.printf(
+                "wrote %s: flinkdeployment.yaml (%s), configmap.yaml, kustomization.yaml,"
+                        + " Dockerfile, sluice-job.jar, README.md%n",
+                dir, name);
+        if (kube.crd != null) {
+            CrdValidator v = CrdValidator.of(kube.crd, "v1beta1");
+            List<String> problems = v.validate(fd);
+            if (!problems.isEmpty()) {
+                for (String p : problems) {
+                    err.println(dir.resolve("flinkdeployment.yaml") + ": " + p);
+                }
+                err.printf(
+                        "%d problem(s) against %s (%s)%n", problems.size(), kube.crd, v.crdName());
+                return SluiceCli.FAILED;
+            }
+            out.printf("valid against %s (%s, v1beta1)%n", kube.crd, v.crdName());
+        }
+        out.printf(
+                "next: docker build -t %s %s && docker push %s && kubectl apply -k %s%n",
+                image, dir, image, dir);
+        return 0;
+    }
+}
