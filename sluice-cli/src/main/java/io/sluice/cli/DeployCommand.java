@@ -185,19 +185,15 @@ final class DeployCommand implements Callable<Integer> {
                 return SluiceCli.FAILED;
             }
         }
-        Path jar = JobJar.withSpec(spec, spec.getFileName().toString(), work);
         Path output =
                 (outputDir != null ? outputDir : Path.of("sluice-out", s.name())).toAbsolutePath();
-        String jarId = flink.upload(jar);
         String job =
-                flink.run(
-                        jarId,
-                        JobJar.ENTRY_CLASS,
-                        List.of(
-                                "--spec-dir",
-                                spec.toAbsolutePath().getParent().toString(),
-                                "--output-dir",
-                                output.toString()),
+                submit(
+                        flink,
+                        s,
+                        spec,
+                        work,
+                        output,
                         restore == null ? null : restore.savepoint,
                         restore != null && restore.allowNonRestored);
         out.printf(
@@ -210,6 +206,40 @@ final class DeployCommand implements Callable<Integer> {
         out.printf("  web UI: %s/#/job/running/%s%n", flink.url(), job);
         out.printf("  follow it: ./sluice status %s   stop it: ./sluice stop %s%n", job, job);
         return 0;
+    }
+
+    /**
+     * Uploads the job jar holding {@code specFile} and runs it, from {@code savepoint} when not
+     * null (file sinks then append to {@code output}); returns the job id.
+     */
+    static String submit(
+            FlinkRest flink,
+            Spec s,
+            Path specFile,
+            Path work,
+            Path output,
+            String savepoint,
+            boolean allowNonRestored)
+            throws java.io.IOException {
+        Path jar =
+                JobJar.withSpec(
+                        specFile,
+                        specFile.getFileName().toString(),
+                        s.hash().substring(0, 10),
+                        work);
+        String jarId = flink.upload(jar);
+        return flink.run(
+                jarId,
+                JobJar.ENTRY_CLASS,
+                List.of(
+                        "--spec-dir",
+                        specFile.toAbsolutePath().getParent().toString(),
+                        "--output-dir",
+                        output.toString(),
+                        "--resumed",
+                        Boolean.toString(savepoint != null)),
+                savepoint,
+                allowNonRestored);
     }
 
     private int kubernetes(Spec s, PrintWriter out, PrintWriter err) throws Exception {

@@ -24,6 +24,7 @@ import picocli.CommandLine.Command;
             DeployCommand.class,
             StatusCommand.class,
             StopCommand.class,
+            UpgradeCommand.class,
             ClusterCommand.class,
             ReplayCommand.class,
             ConsumeCommand.class,

@@ -24,8 +24,9 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  *
  * <p>Arguments: {@code --spec-dir DIR} (where the spec's relative paths resolve; the submitting
  * machine's folder, so files must be where the TaskManagers can read them), {@code --output-dir
- * DIR} (file sinks), and {@code --spec FILE} to read a spec from a path instead of the one packed
- * into the jar at {@value #SPEC_ENTRY} (named by {@value #NAME_ENTRY}).
+ * DIR} (file sinks), {@code --resumed true} when it starts from a savepoint (file sinks append),
+ * and {@code --spec FILE} to read a spec from a path instead of the one packed into the jar at
+ * {@value #SPEC_ENTRY} (named by {@value #NAME_ENTRY}).
  */
 public final class SluiceJob {
     /** Where {@code sluice deploy} packs the spec into the job jar. */
@@ -76,7 +77,8 @@ public final class SluiceJob {
                 "pipeline.global-job-parameters",
                 "sluice.spec-hash:" + spec.hash() + ",sluice.spec-name:" + spec.name());
         env.configure(Configuration.fromMap(conf));
-        new JobComposer(PluginRegistry.load(), new RunContext(specDir, outputDir))
+        boolean resumed = Boolean.parseBoolean(a.getOrDefault("resumed", "false"));
+        new JobComposer(PluginRegistry.load(), new RunContext(specDir, outputDir, resumed))
                 .compose(spec, env);
         env.execute(spec.name());
     }
@@ -93,7 +95,8 @@ public final class SluiceJob {
         for (int i = 0; i < args.length; i++) {
             if (!args[i].startsWith("--") || i + 1 >= args.length) {
                 throw new IllegalArgumentException(
-                        "expected --spec-dir DIR, --output-dir DIR or --spec FILE; found '"
+                        "expected --spec-dir DIR, --output-dir DIR, --resumed true|false or --spec FILE;"
+                                + " found '"
                                 + args[i]
                                 + "'");
             }

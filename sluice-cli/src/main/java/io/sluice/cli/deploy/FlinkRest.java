@@ -112,10 +112,20 @@ public final class FlinkRest {
      * timeout.
      */
     public String stopWithSavepoint(String id, String dir, Duration timeout) throws IOException {
+        return savepoint(id, dir, true, timeout);
+    }
+
+    /** Takes a savepoint into {@code dir} while the job keeps running; the path. */
+    public String triggerSavepoint(String id, String dir, Duration timeout) throws IOException {
+        return savepoint(id, dir, false, timeout);
+    }
+
+    private String savepoint(String id, String dir, boolean stop, Duration timeout)
+            throws IOException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
             try {
-                return stopOnce(id, dir, deadline, timeout);
+                return savepointOnce(id, dir, stop, deadline, timeout);
             } catch (IOException e) {
                 boolean starting =
                         e.getMessage() != null
@@ -128,19 +138,31 @@ public final class FlinkRest {
         }
     }
 
-    private String stopOnce(String id, String dir, long deadline, Duration timeout)
+    private String savepointOnce(
+            String id, String dir, boolean stop, long deadline, Duration timeout)
             throws IOException {
         ObjectNode body = JSON.createObjectNode();
-        if (dir != null) {
-            body.put("targetDirectory", dir);
+        if (stop) {
+            if (dir != null) {
+                body.put("targetDirectory", dir);
+            }
+            body.put("drain", false);
+        } else {
+            if (dir != null) {
+                body.put("target-directory", dir);
+            }
+            body.put("cancel-job", false);
         }
-        body.put("drain", false);
         HttpRequest req =
-                HttpRequest.newBuilder(base.resolve("jobs/" + id + "/stop"))
+                HttpRequest.newBuilder(
+                                base.resolve("jobs/" + id + (stop ? "/stop" : "/savepoints")))
                         .header("Content-Type", "application/json")
                         .POST(HttpRequest.BodyPublishers.ofString(body.toString()))
                         .build();
-        String trigger = send(req, "stop job " + id).path("request-id").asText();
+        String trigger =
+                send(req, (stop ? "stop job " : "take a savepoint of job ") + id)
+                        .path("request-id")
+                        .asText();
         while (System.nanoTime() < deadline) {
             JsonNode s = get("jobs/" + id + "/savepoints/" + trigger);
             if ("COMPLETED".equals(s.path("status").path("id").asText())) {
@@ -158,6 +180,38 @@ public final class FlinkRest {
             pause();
         }
         throw new IOException("job " + id + " took over " + timeout + " to stop with a savepoint");
+    }
+
+    /**
+     * The live-config version the job runs under: the largest {@code activeConfigVersion} its
+     * operators report (0 for a job without live routes or scenarios).
+     */
+    public long configVersion(String id) throws IOException {
+        long max = 0;
+        for (JsonNode v : job(id).path("vertices")) {
+            String path = "jobs/" + id + "/vertices/" + v.path("id").asText() + "/metrics";
+            List<String> names = new java.util.ArrayList<>();
+            for (JsonNode m : get(path)) {
+                String n = m.path("id").asText();
+                if (n.endsWith(".activeConfigVersion")) {
+                    names.add(n);
+                }
+            }
+            if (names.isEmpty()) {
+                continue;
+            }
+            String get =
+                    java.net.URLEncoder.encode(
+                            String.join(",", names), java.nio.charset.StandardCharsets.UTF_8);
+            for (JsonNode m : get(path + "?get=" + get)) {
+                try {
+                    max = Math.max(max, Long.parseLong(m.path("value").asText()));
+                } catch (NumberFormatException e) {
+                    // not reported yet
+                }
+            }
+        }
+        return max;
     }
 
     /** The innermost cause's line of a stack trace, else its first line. */

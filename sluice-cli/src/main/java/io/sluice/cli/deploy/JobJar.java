@@ -51,11 +51,15 @@ public final class JobJar {
         return jar;
     }
 
-    /** A copy of the job jar in {@code dir} holding {@code spec} (its text and file name). */
-    public static Path withSpec(Path spec, String specName, Path dir) throws IOException {
+    /**
+     * A copy of the job jar in {@code dir} holding {@code spec} (its text and file name), named
+     * after the spec and its hash.
+     */
+    public static Path withSpec(Path spec, String specName, String hash, Path dir)
+            throws IOException {
         Files.createDirectories(dir);
-        Path jar =
-                dir.resolve("sluice-job-" + specName.replaceAll("[^A-Za-z0-9_.-]", "_") + ".jar");
+        String base = specName.replaceAll("\\.ya?ml$", "").replaceAll("[^A-Za-z0-9_.-]", "_");
+        Path jar = dir.resolve("sluice-job-" + base + "-" + hash + ".jar");
         Files.copy(template(), jar, StandardCopyOption.REPLACE_EXISTING);
         URI uri = URI.create("jar:" + jar.toUri());
         try (FileSystem fs = FileSystems.newFileSystem(uri, Map.of())) {

@@ -18,7 +18,8 @@ import org.apache.flink.api.connector.sink2.WriterInitContext;
 
 /**
  * {@code file}: JSON lines, one folder per sink under the run's output folder, one {@code
- * part-N.jsonl} per parallel writer. A run replaces the folder's previous parts.
+ * part-N.jsonl} per parallel writer. A run replaces the folder's previous parts; a run started from
+ * a savepoint appends to them.
  */
 public final class FileSinkFactory implements SinkFactory {
     static final OptionsSchema OPTIONS =
@@ -56,6 +57,10 @@ public final class FileSinkFactory implements SinkFactory {
         Path dir = folder(spec, run);
         try {
             Files.createDirectories(dir);
+            if (run.resumed()) {
+                // a job started from a savepoint continues the parts of the one before it
+                return ValueSink.of(new JsonLinesSink(dir.toAbsolutePath().toString()));
+            }
             try (Stream<Path> old = Files.list(dir)) {
                 for (Path p :
                         old.filter(f -> f.getFileName().toString().startsWith("part-")).toList()) {
