@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
         subcommands = {
             ValidateCommand.class,
             SchemaCommand.class,
+            NewCommand.class,
             RunCommand.class,
             ConfigCommand.class,
             ServeCommand.class,
