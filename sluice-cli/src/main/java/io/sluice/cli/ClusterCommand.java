@@ -23,10 +23,29 @@ final class ClusterCommand {
     /** Where the local cluster keeps its configuration, logs and savepoints. */
     static final Path HOME = Path.of("sluice-out", "cluster");
 
-    /** The running local cluster, or a new one with at least {@code slots} slots. */
-    static StandaloneCluster startOrFind(Path home, int slots, PrintWriter out) throws IOException {
+    /**
+     * The running local cluster when it has {@code needed} slots, or a new one with {@code slots}.
+     */
+    static StandaloneCluster startOrFind(Path home, int slots, int needed, PrintWriter out)
+            throws IOException {
         Optional<StandaloneCluster> running = StandaloneCluster.find(home);
         if (running.isPresent()) {
+            int total =
+                    new io.sluice.cli.deploy.FlinkRest(running.get().restUrl())
+                            .overview()
+                            .path("slots-total")
+                            .asInt();
+            if (total < needed) {
+                throw new IOException(
+                        "the Flink cluster at "
+                                + running.get().restUrl()
+                                + " has "
+                                + total
+                                + " task slots; the job needs "
+                                + needed
+                                + ": stop it ('sluice cluster stop') and start it with --slots "
+                                + needed);
+            }
             return running.get();
         }
         out.printf("starting a Flink cluster in %s (%d slots) ...%n", home, slots);
@@ -63,7 +82,7 @@ final class ClusterCommand {
                 out.println("a Flink cluster already runs: " + running.get().restUrl());
                 return 0;
             }
-            startOrFind(dir, slots, out);
+            startOrFind(dir, slots, 1, out);
             return 0;
         }
     }

@@ -171,7 +171,10 @@ final class DeployCommand implements Callable<Integer> {
                 }
                 StandaloneCluster c =
                         ClusterCommand.startOrFind(
-                                ClusterCommand.HOME, Math.max(4, s.runtime().parallelism()), out);
+                                ClusterCommand.HOME,
+                                Math.max(4, s.runtime().parallelism()),
+                                s.runtime().parallelism(),
+                                out);
                 flink = new FlinkRest(c.restUrl());
                 work = c.home().resolve("jars");
             }

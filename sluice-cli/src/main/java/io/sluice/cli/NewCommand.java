@@ -96,6 +96,18 @@ final class NewCommand implements Callable<Integer> {
             err.println("the spec has problems: no project was made");
             return SluiceCli.BAD_SPEC;
         }
+        PluginRegistry registry = PluginRegistry.load();
+        for (io.sluice.spec.plugin.PluginKind kind : io.sluice.spec.plugin.PluginKind.values()) {
+            if (registry.find(kind, name) != null) {
+                err.println(
+                        "NAME: '"
+                                + name
+                                + "' is already a "
+                                + kind.noun()
+                                + "; the project's processor takes its name: choose another");
+                return SluiceCli.FAILED;
+            }
+        }
         Path project = dir.resolve(name);
         if (Files.exists(project)) {
             err.println(project + " already exists: choose another NAME or --dir");
@@ -103,7 +115,15 @@ final class NewCommand implements Callable<Integer> {
         }
         String base = camel(name);
         String className = base + "Processor";
-        String packageName = pkg != null ? pkg : group + "." + name.replace("-", "");
+        String last = name.replace("-", "");
+        if (javax.lang.model.SourceVersion.isKeyword(last)) {
+            last = last + "job"; // 'switch' is no package name
+        }
+        String packageName = pkg != null ? pkg : group + "." + last;
+        if (!javax.lang.model.SourceVersion.isName(packageName)) {
+            err.println("--package: '" + packageName + "' is not a Java package name");
+            return SluiceCli.FAILED;
+        }
         String specPath = "jobs/" + from.getFileName();
 
         Map<String, String> vars = new LinkedHashMap<>();
@@ -171,6 +191,10 @@ final class NewCommand implements Callable<Integer> {
         out.printf(
                 "next: cd %s && ./mvnw verify && bin/validate && bin/run   (README.md says more)%n",
                 project);
+        out.printf(
+                "  it builds against Sluice %s from your Maven repository: './mvnw install"
+                        + " -DskipTests' in %s puts it there (./sluice does on first use)%n",
+                vars.get("sluice.version"), vars.get("SLUICE_HOME"));
         return 0;
     }
 

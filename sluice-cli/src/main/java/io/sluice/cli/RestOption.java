@@ -16,6 +16,14 @@ final class RestOption {
                             + " $SLUICE_FLINK_REST, else the local cluster of 'sluice cluster start')")
     String url;
 
+    /** A folder for the cluster: a URI as given (s3://, hdfs://), a local path made absolute. */
+    static String folderUri(String dir) {
+        if (dir.matches("[A-Za-z][A-Za-z0-9+.-]*://.*")) {
+            return dir;
+        }
+        return java.nio.file.Path.of(dir).toAbsolutePath().toUri().toString();
+    }
+
     FlinkRest client() throws IOException {
         if (url != null) {
             return new FlinkRest(url);

@@ -2,7 +2,6 @@ package io.sluice.cli;
 
 import io.sluice.cli.deploy.FlinkRest;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -46,10 +45,7 @@ final class StopCommand implements Callable<Integer> {
             out.printf("job %s: %s%n", job, state);
             return 0;
         }
-        String dir =
-                savepointDir == null
-                        ? null
-                        : Path.of(savepointDir).toAbsolutePath().toUri().toString();
+        String dir = savepointDir == null ? null : RestOption.folderUri(savepointDir);
         out.printf("stopping job %s with a savepoint ...%n", job);
         out.flush();
         String savepoint = flink.stopWithSavepoint(job, dir, Duration.ofMinutes(5));

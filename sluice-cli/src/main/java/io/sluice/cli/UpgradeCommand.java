@@ -56,7 +56,7 @@ final class UpgradeCommand implements Callable<Integer> {
             names = "--savepoint-dir",
             paramLabel = "DIR",
             description = "where savepoints go (default: the cluster's savepoint folder)")
-    Path savepointDir;
+    String savepointDir;
 
     @Option(
             names = "--allow-non-restored-state",
@@ -100,7 +100,7 @@ final class UpgradeCommand implements Callable<Integer> {
         }
         JsonNode params = flink.jobConfig(job).path("execution-config").path("user-config");
         String oldHash = params.path("sluice.spec-hash").asText("?");
-        String dir = savepointDir == null ? null : savepointDir.toAbsolutePath().toUri().toString();
+        String dir = savepointDir == null ? null : RestOption.folderUri(savepointDir);
 
         // 1. the state the job has now, against the operators of the new spec
         Map<OperatorID, String> operators =
@@ -138,14 +138,46 @@ final class UpgradeCommand implements Callable<Integer> {
         Path output =
                 (outputDir != null ? outputDir : Path.of("sluice-out", s.name())).toAbsolutePath();
         Path work = Path.of("sluice-out", "deploy");
-        String next =
-                DeployCommand.submit(flink, s, spec, work, output, savepoint, allowNonRestored);
+        String next;
+        try {
+            next = DeployCommand.submit(flink, s, spec, work, output, savepoint, allowNonRestored);
+            String state = awaitStarted(flink, next);
+            if (!state.equals("RUNNING") && !state.equals("FINISHED")) {
+                throw new java.io.IOException("the new job " + next + " is " + state);
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            err.printf(
+                    "the old job is stopped and the new one did not start: %s%n"
+                            + "  its state is in the savepoint %s: start the old spec again with"
+                            + " './sluice deploy OLD-SPEC --from-savepoint %s', or fix the new one"
+                            + " and deploy it from there%n",
+                    e.getMessage(), savepoint, savepoint);
+            return SluiceCli.FAILED;
+        }
         out.printf(
                 "upgraded %s: job %s (spec hash %s) stopped with savepoint %s; job %s (spec hash"
                         + " %s) started from it%n",
                 running.path("name").asText(), job, oldHash, savepoint, next, s.hash());
         out.printf("  follow it: ./sluice status %s%n", next);
         return 0;
+    }
+
+    /** Waits until the new job runs, ends or fails (at most a minute); its state. */
+    static String awaitStarted(FlinkRest flink, String job) throws java.io.IOException {
+        long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
+        while (true) {
+            String state = flink.job(job).path("state").asText();
+            if (!List.of("INITIALIZING", "CREATED").contains(state)
+                    || System.nanoTime() > deadline) {
+                return state;
+            }
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return state;
+            }
+        }
     }
 
     /** {@code sluice-savepoint.json} beside the savepoint's metadata (local folders only). */

@@ -266,7 +266,7 @@ class RemoteDeployE2eITCase {
      */
     @Test
     void anUpgradeKeepsWindowAndAnomalyState() throws Exception {
-        long rows = 24_000;
+        long rows = 40_000; // 20 s at 2,000 a second: the upgrade finds the job running
         Path v1 = taxi("upgrade-v1", rows, 2_000, null);
         Path v2 = taxi("upgrade-v2", rows, 2_000, "add-step");
         Path out = dir.resolve("upgrade-out");

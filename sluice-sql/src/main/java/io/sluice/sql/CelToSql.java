@@ -39,8 +39,15 @@ final class CelToSql {
                     Map.entry("divide_double", "/"),
                     Map.entry("add_string", "||"));
 
-    private static final Map<String, String> COMPARISON =
-            Map.of("less", "<", "less_equals", "<=", "greater", ">", "greater_equals", ">=");
+    /**
+     * Overload prefixes, the longer first: {@code less_equals_int64} must not match {@code less}.
+     */
+    private static final List<Map.Entry<String, String>> COMPARISON =
+            List.of(
+                    Map.entry("less_equals_", "<="),
+                    Map.entry("greater_equals_", ">="),
+                    Map.entry("less_", "<"),
+                    Map.entry("greater_", ">"));
 
     private final CelAbstractSyntaxTree ast;
     private final RowSchema schema;
@@ -126,13 +133,13 @@ final class CelToSql {
         if (bin != null) {
             return "(" + args.get(0) + " " + bin + " " + args.get(1) + ")";
         }
-        for (Map.Entry<String, String> c : COMPARISON.entrySet()) {
-            if (overload.startsWith(c.getKey() + "_")) {
+        for (Map.Entry<String, String> c : COMPARISON) {
+            if (overload.startsWith(c.getKey())) {
                 return "(" + args.get(0) + " " + c.getValue() + " " + args.get(1) + ")";
             }
         }
         return switch (overload) {
-            case "negate_int64", "negate_double" -> "(-" + args.get(0) + ")";
+            case "negate_int64", "negate_double" -> "(-(" + args.get(0) + "))";
             case "int64_to_double" -> "CAST(" + args.get(0) + " AS DOUBLE)";
             case "double_to_int64" -> "CAST(" + args.get(0) + " AS BIGINT)";
             case "int64_to_string" -> "CAST(" + args.get(0) + " AS STRING)";
@@ -163,7 +170,7 @@ final class CelToSql {
         };
     }
 
-    /** {@code x == null} is {@code IS NULL}; otherwise SQL's {@code =}, NULL when one side is. */
+    /** {@code x == null} is {@code IS NULL}; otherwise null-safe (in)equality, as CEL's. */
     private String equality(List<CelExpr> ops, boolean equals) throws Unsupported {
         CelExpr a = ops.get(0);
         CelExpr b = ops.get(1);
@@ -171,7 +178,12 @@ final class CelToSql {
             String other = expr(isNull(a) ? b : a);
             return "(" + other + (equals ? " IS NULL)" : " IS NOT NULL)");
         }
-        return "(" + expr(a) + (equals ? " = " : " <> ") + expr(b) + ")";
+        // CEL: null == 5 is false, null != 5 true; SQL's = and <> would give NULL
+        return "("
+                + expr(a)
+                + (equals ? " IS NOT DISTINCT FROM " : " IS DISTINCT FROM ")
+                + expr(b)
+                + ")";
     }
 
     private static boolean isNull(CelExpr e) {

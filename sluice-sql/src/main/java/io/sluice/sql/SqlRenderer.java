@@ -33,8 +33,9 @@ import java.util.Set;
 
 /**
  * Renders the static parts of a spec as a Flink SQL script: a {@code CREATE TABLE} per source and
- * sink, a view per step, window table functions ({@code TUMBLE}, {@code HOP}, {@code SESSION}) for
- * {@code window-aggregate}, and an {@code INSERT INTO} per sink fed, all in one statement set.
+ * sink, a view per step, window table functions ({@code TUMBLE}, {@code HOP}, {@code SESSION},
+ * {@code CUMULATE}) for {@code window-aggregate}, and an {@code INSERT INTO} per sink fed, all in
+ * one statement set.
  *
  * <p>The script reproduces what the DataStream job writes for the rows it accepts: the same
  * decoding (a row that Sluice would reject at decoding is dropped, as is a CSV header line), the
@@ -134,7 +135,7 @@ public final class SqlRenderer {
         } else {
             text.append("-- NOT RENDERED (").append(problems.size()).append("):\n");
             for (Problem p : problems) {
-                text.append("--   ").append(p).append("\n");
+                text.append("--   ").append(oneLine(p.toString())).append("\n");
             }
         }
         for (String s : statements) {
@@ -295,7 +296,8 @@ public final class SqlRenderer {
                 ddl.append("  ").append(id("line")).append(" STRING,\n");
             } else {
                 for (String c : columns) {
-                    ddl.append("  ").append(id("raw_" + c)).append(" STRING,\n");
+                    // the JSON format matches columns to members by name
+                    ddl.append("  ").append(id(c)).append(" STRING,\n");
                 }
             }
             if (eventTime != null) {
@@ -378,7 +380,7 @@ public final class SqlRenderer {
 
     /** A JSON member as text; an absent member (NULL) is a missing value, like empty text. */
     private static String member(String column) {
-        return "COALESCE(" + id("raw_" + column) + ", '')";
+        return "COALESCE(" + id(column) + ", '')";
     }
 
     /** A CSV cell: the line split at the delimiter, by the column's position. */
@@ -497,9 +499,11 @@ public final class SqlRenderer {
         String t = text(m);
         String zone = string(m.timeZone() == null ? "UTC" : m.timeZone());
         if (m.unit() != null) {
-            return "TO_TIMESTAMP_LTZ(TRY_CAST("
+            return "TO_TIMESTAMP_LTZ(CASE WHEN REGEXP("
                     + t
-                    + " AS BIGINT), "
+                    + ", '^[+-]?[0-9]+$') THEN TRY_CAST("
+                    + t
+                    + " AS BIGINT) END, "
                     + (m.unit().equals("s") ? 0 : 3)
                     + ")";
         }
@@ -516,6 +520,9 @@ public final class SqlRenderer {
             w.put("path", run.specDir().resolve(o.string("path")).toUri().toString());
         } else {
             w.put("connector", "kafka");
+            // Kafka takes the watermark into its source, which emits periodically unless told
+            // otherwise; the interval 0 set above would turn that off
+            w.put("scan.watermark.emit.strategy", "on-event");
             List<String> topics = o.list("topics");
             if (topics != null && !topics.isEmpty()) {
                 w.put("topic", String.join(";", topics));
@@ -538,7 +545,13 @@ public final class SqlRenderer {
                 w.put("properties.auto.offset.reset", "earliest");
             }
             if (o.get("starting-timestamp") != null) {
-                w.put("scan.startup.timestamp-millis", String.valueOf(o.get("starting-timestamp")));
+                String at = String.valueOf(o.get("starting-timestamp"));
+                try {
+                    at = Long.toString(java.time.Instant.parse(at).toEpochMilli());
+                } catch (java.time.format.DateTimeParseException e) {
+                    // already milliseconds, or Flink says what is wrong
+                }
+                w.put("scan.startup.timestamp-millis", at);
             }
             if ("latest".equals(o.string("bounded"))) {
                 w.put("scan.bounded.mode", "latest-offset");
@@ -546,6 +559,14 @@ public final class SqlRenderer {
             Map<String, Object> props = o.map("properties");
             if (props != null) {
                 props.forEach((k, v) -> w.put("properties." + k, String.valueOf(v)));
+                if (!props.isEmpty()) {
+                    note(
+                            s.pos(),
+                            s.options().path() + ".properties",
+                            "client properties are written into the script as the spec gives them"
+                                    + " (secrets from ${env:...} included): keep the script private"
+                                    + " or replace them");
+                }
             }
         }
         if (s.format().type().equals("csv")) {
@@ -626,6 +647,15 @@ public final class SqlRenderer {
         List<Options> ranges = o.list("ranges");
         for (Options r : ranges == null ? List.<Options>of() : ranges) {
             String f = id(r.string("field"));
+            Field rf = in.schema().field(r.string("field"));
+            if (rf != null && rf.type() == FieldType.TIMESTAMP) {
+                note(
+                        r.pos(),
+                        r.path("field"),
+                        "a range on a timestamp (milliseconds in Sluice, TIMESTAMP_LTZ in SQL) is"
+                                + " not rendered");
+                continue;
+            }
             List<String> bounds = new ArrayList<>();
             String[][] ops = {
                 {"at-least", ">="}, {"greater-than", ">"}, {"at-most", "<="}, {"less-than", "<"}
@@ -650,7 +680,7 @@ public final class SqlRenderer {
         for (Options c : checks == null ? List.<Options>of() : checks) {
             String sql = cel(c.expr("expr"), in.schema(), c.path("expr"), FieldType.BOOLEAN);
             if (sql == null) {
-                comments.add("-- NOT RENDERED: check " + c.expr("expr").text());
+                comments.add("-- NOT RENDERED: check " + oneLine(c.expr("expr").text()));
             } else {
                 where.add("(" + sql + ")");
             }
@@ -662,7 +692,8 @@ public final class SqlRenderer {
         Expr cond = s.options().expr("condition");
         String sql = cel(cond, in.schema(), s.options().path("condition"), FieldType.BOOLEAN);
         if (sql == null) {
-            return where(name, s, in, List.of(), List.of("-- NOT RENDERED: " + cond.text()));
+            return where(
+                    name, s, in, List.of(), List.of("-- NOT RENDERED: " + oneLine(cond.text())));
         }
         return where(name, s, in, List.of("(" + sql + ")"), List.of());
     }
@@ -790,6 +821,24 @@ public final class SqlRenderer {
                             + o.string("late-output")
                             + "'");
         }
+        if (type.equals("sliding")
+                && w.duration("size").toMillis() % w.duration("slide").toMillis() != 0) {
+            note(
+                    w.pos("slide"),
+                    w.path("slide"),
+                    "Flink SQL's HOP needs the size to be a multiple of the slide: not rendered");
+            return;
+        }
+        for (Options a : o.<Options>list("aggregates")) {
+            Field af = a.string("field") == null ? null : in.schema().field(a.string("field"));
+            if (af != null && af.type() == FieldType.TIMESTAMP && !"count".equals(a.string("fn"))) {
+                note(
+                        a.pos(),
+                        a.path("field"),
+                        "aggregating a timestamp (milliseconds in Sluice) is not rendered");
+                return;
+            }
+        }
         String ts = id(in.eventTime());
         String source = "TABLE " + id(in.name());
         String keys = String.join(", ", key.stream().map(SqlText::id).toList());
@@ -810,6 +859,16 @@ public final class SqlRenderer {
                                     + ts
                                     + "), "
                                     + interval(w.duration("slide"))
+                                    + ", "
+                                    + interval(w.duration("size"))
+                                    + ")";
+                    case "cumulate" ->
+                            "CUMULATE("
+                                    + source
+                                    + ", DESCRIPTOR("
+                                    + ts
+                                    + "), "
+                                    + interval(w.duration("step"))
                                     + ", "
                                     + interval(w.duration("size"))
                                     + ")";
@@ -969,7 +1028,12 @@ public final class SqlRenderer {
         switch (k.type()) {
             case "file" -> {
                 w.put("connector", "filesystem");
-                w.put("path", run.outputDir().resolve(k.id()).toAbsolutePath().toUri().toString());
+                w.put(
+                        "path",
+                        io.sluice.runtime.sink.FileSinkFactory.folder(k, run)
+                                .toAbsolutePath()
+                                .toUri()
+                                .toString());
                 w.put("format", "json");
             }
             case "console" -> w.put("connector", "print");
@@ -980,6 +1044,10 @@ public final class SqlRenderer {
                 w.put("format", "json");
                 String guarantee = o.string("delivery-guarantee");
                 w.put("sink.delivery-guarantee", guarantee);
+                Map<String, Object> props = o.map("properties");
+                if (props != null) {
+                    props.forEach((pk, pv) -> w.put("properties." + pk, String.valueOf(pv)));
+                }
                 if (guarantee.equals("exactly-once")) {
                     w.put(
                             "sink.transactional-id-prefix",
@@ -1122,6 +1190,11 @@ public final class SqlRenderer {
                     "not expressible in Flink SQL: " + u.getMessage() + " in '" + e.text() + "'");
             return null;
         }
+    }
+
+    /** Text for a {@code --} comment: one line. */
+    private static String oneLine(String text) {
+        return text.replaceAll("\\s*[\\r\\n]+\\s*", " ");
     }
 
     private void note(Pos pos, String path, String message) {

@@ -70,6 +70,19 @@ public final class JobJar {
                     fs.getPath("sluice/spec-name"),
                     spec.getFileName().toString(),
                     StandardCharsets.UTF_8);
+            // plugins of SLUICE_CLASSPATH (e.g. a processor of your own) go along as nested
+            // libraries: Flink puts a program jar's lib/*.jar on the job's class path
+            String extra = System.getenv("SLUICE_CLASSPATH");
+            if (extra != null && !extra.isBlank()) {
+                for (String part : extra.split(java.io.File.pathSeparator)) {
+                    Path p = Path.of(part);
+                    if (part.endsWith(".jar") && Files.isRegularFile(p)) {
+                        Path lib = fs.getPath("lib", p.getFileName().toString());
+                        Files.createDirectories(lib.getParent());
+                        Files.copy(p, lib, StandardCopyOption.REPLACE_EXISTING);
+                    }
+                }
+            }
         }
         return jar;
     }

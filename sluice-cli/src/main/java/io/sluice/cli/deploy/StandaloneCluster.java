@@ -88,7 +88,8 @@ public final class StandaloneCluster {
         }
         long jm = Long.parseLong(p.getProperty("jobmanager.pid"));
         long tm = Long.parseLong(p.getProperty("taskmanager.pid"));
-        if (!alive(jm) || !alive(tm)) {
+        // after a reboot the ids may belong to other processes: those are not ours to stop
+        if (!ours(jm, "StandaloneSessionClusterEntrypoint") || !ours(tm, "TaskManagerRunner")) {
             return Optional.empty();
         }
         return Optional.of(new StandaloneCluster(home, p.getProperty("rest"), jm, tm));
@@ -208,6 +209,7 @@ public final class StandaloneCluster {
             for (String role : List.of("jobmanager", "taskmanager")) {
                 long pid = role.equals("jobmanager") ? jobManager : taskManager;
                 if (!alive(pid)) {
+                    stop(); // the other process, if it still runs
                     throw new IOException(
                             "the "
                                     + role
@@ -281,6 +283,15 @@ public final class StandaloneCluster {
                             .map(j -> j.toAbsolutePath().toString())
                             .toList());
         }
+    }
+
+    /** Whether the process is alive and runs this Flink entry point. */
+    private static boolean ours(long pid, String mainClass) {
+        return ProcessHandle.of(pid)
+                .filter(ProcessHandle::isAlive)
+                .flatMap(h -> h.info().commandLine())
+                .map(c -> c.contains(mainClass))
+                .orElse(false);
     }
 
     private static boolean alive(long pid) {

@@ -51,6 +51,7 @@ public final class PaneWindowOperator extends AbstractStreamOperator<EventRow>
     private final long size;
     private final long slide;
     private final long slice;
+    private final boolean cumulative;
     private final long lateness;
     private final WindowAggregateProcessor.Accumulate accumulate;
     private final OutputTag<EventRow> lateTag;
@@ -69,8 +70,24 @@ public final class PaneWindowOperator extends AbstractStreamOperator<EventRow>
             long lateness,
             WindowAggregateProcessor.Accumulate accumulate,
             OutputTag<EventRow> lateTag) {
+        this(size, slide, lateness, accumulate, lateTag, false);
+    }
+
+    /**
+     * With {@code cumulative}, windows grow: time is cut into blocks of {@code size}, and every
+     * {@code slide} (the step, dividing the size) a window [block start, now) fires with all rows
+     * of the block so far, as Flink SQL's {@code CUMULATE}.
+     */
+    PaneWindowOperator(
+            long size,
+            long slide,
+            long lateness,
+            WindowAggregateProcessor.Accumulate accumulate,
+            OutputTag<EventRow> lateTag,
+            boolean cumulative) {
         this.size = size;
         this.slide = slide;
+        this.cumulative = cumulative;
         this.slice = gcd(size, slide);
         this.lateness = lateness;
         this.accumulate = accumulate;
@@ -229,7 +246,14 @@ public final class PaneWindowOperator extends AbstractStreamOperator<EventRow>
             timers.registerEventTimeTimer(VoidNamespace.INSTANCE, t + slide);
         }
         long cleaned = t + 1 - lateness;
-        if (isWindowEnd(cleaned)) {
+        if (cumulative) {
+            // a block's panes go with its last (widest) window
+            if (Math.floorMod(cleaned, size) == 0) {
+                for (long p = cleaned - size + slice; p <= cleaned; p += slice) {
+                    panes.remove(p);
+                }
+            }
+        } else if (isWindowEnd(cleaned)) {
             for (long p = cleaned - size + slice; p <= cleaned + slide - size; p += slice) {
                 panes.remove(p);
             }
@@ -243,15 +267,16 @@ public final class PaneWindowOperator extends AbstractStreamOperator<EventRow>
     private boolean fire(long end, EventRow key) throws Exception {
         double[] merged = null;
         boolean next = false;
-        for (long p = end - size + slice; p <= end; p += slice) {
+        long start = windowStart(end);
+        for (long p = start + slice; p <= end; p += slice) {
             double[] acc = panes.get(p);
             if (acc != null) {
                 merged = merged == null ? acc.clone() : accumulate.merge(merged, acc);
-                next |= p > end + slide - size;
+                next |= cumulative ? end < start + size : p > end + slide - size;
             }
         }
         if (merged != null) {
-            Object[] values = accumulate.values(key.values(), end - size, end, merged);
+            Object[] values = accumulate.values(key.values(), start, end, merged);
             output.collect(reuse.replace(EventRow.of(values), end - 1));
         }
         return next;
@@ -260,19 +285,33 @@ public final class PaneWindowOperator extends AbstractStreamOperator<EventRow>
     @Override
     public void onProcessingTime(InternalTimer<Object, VoidNamespace> timer) {}
 
-    /** Windows start at multiples of the slide (as Flink's, offset 0); they end size later. */
+    /**
+     * Windows start at multiples of the slide (as Flink's, offset 0); they end size later. A
+     * cumulating window ends at every step.
+     */
     private boolean isWindowEnd(long t) {
-        return Math.floorMod(t - size, slide) == 0;
+        return cumulative ? Math.floorMod(t, slide) == 0 : Math.floorMod(t - size, slide) == 0;
+    }
+
+    /** The start of the window ending at {@code end}: for a cumulating one, its block's start. */
+    private long windowStart(long end) {
+        return cumulative ? (end - 1) - Math.floorMod(end - 1, size) : end - size;
     }
 
     /** The end of the earliest window covering the pane ending at {@code paneEnd}. */
     private long firstWindowEnd(long paneEnd) {
+        if (cumulative) {
+            return paneEnd;
+        }
         long start = paneEnd - size;
         return start + Math.floorMod(-start, slide) + size;
     }
 
     /** The end of the latest window covering the pane ending at {@code paneEnd}. */
     private long lastWindowEnd(long paneEnd) {
+        if (cumulative) {
+            return windowStart(paneEnd) + size;
+        }
         long start = paneEnd - slice;
         return start - Math.floorMod(start, slide) + size;
     }

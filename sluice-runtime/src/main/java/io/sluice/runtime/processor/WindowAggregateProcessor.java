@@ -32,10 +32,11 @@ import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
 
 /**
- * {@code window-aggregate}: keyed event-time windows (tumbling or sliding) with count, sum, avg,
- * min, max and population stddev. A row whose windows have all closed (watermark past window end
- * plus allowed lateness) goes to the late output, or to dead letters when none is named. Window
- * state is cleared when the watermark passes a window's end plus the allowed lateness.
+ * {@code window-aggregate}: keyed event-time windows (tumbling, sliding, session or cumulating)
+ * with count, sum, avg, min, max and population stddev. A row whose windows have all closed
+ * (watermark past window end plus allowed lateness) goes to the late output, or to dead letters
+ * when none is named. Window state is cleared when the watermark passes a window's end plus the
+ * allowed lateness.
  */
 public final class WindowAggregateProcessor implements ProcessorFactory, RouteProcessor {
     static final List<String> FUNCTIONS = List.of("count", "sum", "avg", "min", "max", "stddev");
@@ -44,7 +45,7 @@ public final class WindowAggregateProcessor implements ProcessorFactory, RoutePr
             OptionsSchema.builder()
                     .required(
                             "type",
-                            OptionType.oneOf("tumbling", "sliding", "session"),
+                            OptionType.oneOf("tumbling", "sliding", "session", "cumulate"),
                             "window kind")
                     .required(
                             "size",
@@ -52,6 +53,11 @@ public final class WindowAggregateProcessor implements ProcessorFactory, RoutePr
                             "window length; for a session, the gap without rows that ends it")
                     .optional(
                             "slide", OptionType.DURATION, null, "how often a sliding window starts")
+                    .optional(
+                            "step",
+                            OptionType.DURATION,
+                            null,
+                            "how often a cumulating window emits its running result")
                     .build();
 
     /** Live routes keep windows per version and do not merge sessions: no session type there. */
@@ -102,7 +108,8 @@ public final class WindowAggregateProcessor implements ProcessorFactory, RoutePr
 
     @Override
     public String description() {
-        return "Aggregates rows per key over tumbling or sliding event-time windows.";
+        return "Aggregates rows per key over tumbling, sliding, session or cumulating event-time"
+                + " windows.";
     }
 
     @Override
@@ -192,6 +199,37 @@ public final class WindowAggregateProcessor implements ProcessorFactory, RoutePr
             return;
         }
         Duration slide = w.duration("slide");
+        Duration step = w.has("step") ? w.duration("step") : null;
+        if (type.equals("cumulate")) {
+            if (slide != null) {
+                problems.add(
+                        w.pos("slide"),
+                        w.path("slide"),
+                        "a cumulating window has a step, not a slide: use step (e.g. 15m)");
+            }
+            if (step == null) {
+                problems.add(
+                        w.pos(),
+                        w.path("step"),
+                        "a cumulating window needs 'step': how often it emits (e.g. 15m)");
+            } else if (step.isZero()
+                    || step.isNegative()
+                    || size.isZero()
+                    || size.isNegative()
+                    || size.toMillis() % step.toMillis() != 0) {
+                problems.add(
+                        w.pos("step"),
+                        w.path("step"),
+                        "the step must be positive and divide the size (" + size + ")");
+            }
+            return;
+        }
+        if (step != null) {
+            problems.add(
+                    w.pos("step"),
+                    w.path("step"),
+                    "only a cumulating window has a step (type: cumulate)");
+        }
         if (size.isZero() || size.isNegative()) {
             problems.add(w.pos("size"), w.path("size"), "the window size must be positive");
         }
@@ -272,18 +310,22 @@ public final class WindowAggregateProcessor implements ProcessorFactory, RoutePr
                                     resultType);
         } else {
             Duration size = w.duration("size");
-            Duration slide = "sliding".equals(w.string("type")) ? w.duration("slide") : size;
+            boolean cumulate = "cumulate".equals(w.string("type"));
+            Duration slide =
+                    cumulate
+                            ? w.duration("step")
+                            : "sliding".equals(w.string("type")) ? w.duration("slide") : size;
             results =
-                    paneWindows(
-                            keyed,
-                            size,
-                            slide,
-                            lateness,
-                            measureField,
-                            fns,
+                    keyed.transform(
+                            ctx.name("window-aggregate"),
                             resultType,
-                            lateTag,
-                            ctx.name("window-aggregate"));
+                            new PaneWindowOperator(
+                                    size.toMillis(),
+                                    slide.toMillis(),
+                                    lateness.toMillis(),
+                                    new Accumulate(measureField, fns),
+                                    lateTag,
+                                    cumulate));
         }
         // pane windows keep other state than Flink's window operator did under "window": a new uid,
         // so a savepoint from before panes fails to map its window state loudly, not silently

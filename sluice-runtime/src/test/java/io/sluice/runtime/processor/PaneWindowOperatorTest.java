@@ -72,9 +72,25 @@ class PaneWindowOperatorTest {
     })
     void sameResultsAsFlinksWindowOperator(long size, long slide, long lateness, long seed)
             throws Exception {
+        run(size, slide, lateness, seed, false);
+    }
+
+    /**
+     * Cumulating windows (Flink SQL's CUMULATE) against Flink's window operator with an assigner
+     * putting a row into every growing window [block start, end) of its block that contains it.
+     */
+    @ParameterizedTest(name = "size {0} min, step {1} min, lateness {2} min, seed {3}")
+    @CsvSource({"60, 15, 0, 11", "60, 15, 7, 12", "10, 2, 0, 13", "12, 4, 9, 14", "15, 15, 0, 15"})
+    void cumulatingWindowsAsFlinksWindowOperator(long size, long step, long lateness, long seed)
+            throws Exception {
+        run(size, step, lateness, seed, true);
+    }
+
+    private static void run(long size, long slide, long lateness, long seed, boolean cumulative)
+            throws Exception {
         Random random = new Random(seed);
-        var panes = harness(paneOperator(size, slide, lateness));
-        var flink = harness(flinkOperator(size, slide, lateness));
+        var panes = harness(paneOperator(size, slide, lateness, cumulative));
+        var flink = harness(flinkOperator(size, slide, lateness, cumulative));
         long maxTs = 0;
         long wm = Long.MIN_VALUE;
         int results = 0;
@@ -83,7 +99,7 @@ class PaneWindowOperatorTest {
             if (i == 2_000) {
                 // no watermark is sent after the restore: the operator keeps the last one in its
                 // state, so rows right after it are judged as Flink's never-stopped operator does
-                panes = restored(panes, size, slide, lateness);
+                panes = restored(panes, size, slide, lateness, cumulative);
             }
             if (random.nextInt(8) == 0) {
                 long next = maxTs - random.nextInt((int) (3 * MINUTE));
@@ -125,14 +141,15 @@ class PaneWindowOperatorTest {
             KeyedOneInputStreamOperatorTestHarness<EventRow, EventRow, EventRow> h,
             long size,
             long slide,
-            long lateness)
+            long lateness,
+            boolean cumulative)
             throws Exception {
         h.prepareSnapshotPreBarrier(1L); // as the task does before each checkpoint barrier
         OperatorSubtaskState state = h.snapshot(1L, 1L);
         h.close();
         var fresh =
                 new KeyedOneInputStreamOperatorTestHarness<>(
-                        paneOperator(size, slide, lateness),
+                        paneOperator(size, slide, lateness, cumulative),
                         new KeyProjector(new int[] {0}),
                         new EventRowTypeInfo(KEY));
         fresh.setup();
@@ -194,25 +211,76 @@ class PaneWindowOperatorTest {
         return out;
     }
 
-    private static PaneWindowOperator paneOperator(long size, long slide, long lateness) {
+    private static PaneWindowOperator paneOperator(
+            long size, long slide, long lateness, boolean cumulative) {
         return new PaneWindowOperator(
                 size * MINUTE,
                 slide * MINUTE,
                 lateness * MINUTE,
                 new Accumulate(FIELDS, FNS),
-                LATE);
+                LATE,
+                cumulative);
+    }
+
+    /** Windows [block start, block start + k * step) of the size-aligned block of a row. */
+    static final class Cumulative
+            extends org.apache.flink.streaming.api.windowing.assigners.WindowAssigner<
+                    Object, org.apache.flink.streaming.api.windowing.windows.TimeWindow> {
+        private final long size;
+        private final long step;
+
+        Cumulative(long size, long step) {
+            this.size = size;
+            this.step = step;
+        }
+
+        @Override
+        public java.util.Collection<org.apache.flink.streaming.api.windowing.windows.TimeWindow>
+                assignWindows(Object element, long ts, WindowAssignerContext context) {
+            long start = ts - Math.floorMod(ts, size);
+            List<org.apache.flink.streaming.api.windowing.windows.TimeWindow> out =
+                    new ArrayList<>();
+            for (long end = start + size; end > ts; end -= step) {
+                out.add(
+                        new org.apache.flink.streaming.api.windowing.windows.TimeWindow(
+                                start, end));
+            }
+            return out;
+        }
+
+        @Override
+        public org.apache.flink.streaming.api.windowing.triggers.Trigger<
+                        Object, org.apache.flink.streaming.api.windowing.windows.TimeWindow>
+                getDefaultTrigger() {
+            return org.apache.flink.streaming.api.windowing.triggers.EventTimeTrigger.create();
+        }
+
+        @Override
+        public org.apache.flink.api.common.typeutils.TypeSerializer<
+                        org.apache.flink.streaming.api.windowing.windows.TimeWindow>
+                getWindowSerializer(org.apache.flink.api.common.ExecutionConfig config) {
+            return new org.apache.flink.streaming.api.windowing.windows.TimeWindow.Serializer();
+        }
+
+        @Override
+        public boolean isEventTime() {
+            return true;
+        }
     }
 
     @SuppressWarnings("unchecked")
     private static OneInputStreamOperator<EventRow, EventRow> flinkOperator(
-            long size, long slide, long lateness) {
+            long size, long slide, long lateness, boolean cumulative) {
         SingleOutputStreamOperator<EventRow> out =
                 StreamExecutionEnvironment.getExecutionEnvironment()
                         .fromData(new EventRowTypeInfo(INPUT), new EventRow(3))
                         .keyBy(new KeyProjector(new int[] {0}), new EventRowTypeInfo(KEY))
                         .window(
-                                SlidingEventTimeWindows.of(
-                                        Duration.ofMinutes(size), Duration.ofMinutes(slide)))
+                                cumulative
+                                        ? new Cumulative(size * MINUTE, slide * MINUTE)
+                                        : SlidingEventTimeWindows.of(
+                                                Duration.ofMinutes(size),
+                                                Duration.ofMinutes(slide)))
                         .allowedLateness(Duration.ofMinutes(lateness))
                         .sideOutputLateData(LATE)
                         .aggregate(

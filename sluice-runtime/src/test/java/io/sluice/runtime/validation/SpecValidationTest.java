@@ -207,6 +207,51 @@ class SpecValidationTest {
                                                 "--set:1:1: tripz.count: expected SOURCE-OR-SINK.OPTION=VALUE; unknown source or sink 'tripz' (known: area-stats, dead-letters, late-trips, taxi-alerts, trip-features, trips); did you mean 'trips'?"));
     }
 
+    /** Cumulating windows need a step dividing the size; only they take one. */
+    @Test
+    void cumulatingWindowsNeedAStepThatDividesTheSize() {
+        String spec =
+                """
+                name: t
+                sources:
+                  - id: s
+                    type: generator
+                    fields: [{name: fare, type: double}, {name: ts, type: timestamp}]
+                    event-time: {field: ts}
+                sinks: [{id: out, type: console}]
+                pipelines:
+                  - id: p
+                    source: s
+                    dead-letters: out
+                    steps:
+                      - {id: w, processor: window-aggregate, key: [fare], WINDOW, aggregates: [{name: n, fn: count}], output: out}
+                """;
+        java.util.function.Function<String, List<String>> problems =
+                w -> {
+                    try {
+                        loader.load("t.yaml", spec.replace("WINDOW", w));
+                        return List.of();
+                    } catch (SpecException e) {
+                        return e.problems().stream().map(Problem::toString).toList();
+                    }
+                };
+        assertThat(problems.apply("window: {type: cumulate, size: 1h, step: 15m}")).isEmpty();
+        assertThat(problems.apply("window: {type: cumulate, size: 1h}"))
+                .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+                .contains("pipelines[0].steps[0].window.step: a cumulating window needs 'step'");
+        assertThat(problems.apply("window: {type: cumulate, size: 1h, step: 25m}"))
+                .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+                .contains(
+                        "pipelines[0].steps[0].window.step: the step must be positive and divide"
+                                + " the size (PT1H)");
+        assertThat(problems.apply("window: {type: cumulate, size: 1h, step: 15m, slide: 5m}"))
+                .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+                .contains("window.slide: a cumulating window has a step, not a slide");
+        assertThat(problems.apply("window: {type: sliding, size: 1h, slide: 5m, step: 15m}"))
+                .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+                .contains("window.step: only a cumulating window has a step (type: cumulate)");
+    }
+
     static final String BASE =
             """
             name: t

@@ -137,9 +137,16 @@ public final class JsonSchemas {
             any.addObject().put("type", "integer");
             any.addObject().put("type", "string").put("pattern", "^[+-]?[0-9][0-9_]*$");
         } else if (t instanceof OptionType.Dbl) {
-            s.put("type", "number");
+            // the loader reads the text: "0.5" in quotes is a number too
+            ArrayNode any = s.putArray("anyOf");
+            any.addObject().put("type", "number");
+            any.addObject()
+                    .put("type", "string")
+                    .put("pattern", "^[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?$");
         } else if (t instanceof OptionType.Bool) {
-            s.put("type", "boolean");
+            ArrayNode any = s.putArray("anyOf");
+            any.addObject().put("type", "boolean");
+            any.addObject().put("type", "string").putArray("enum").add("true").add("false");
         } else if (t instanceof OptionType.Dur) {
             s.put("type", "string");
             s.put("pattern", "^\\s*[0-9]+(ms|s|m|h|d)\\s*$");
