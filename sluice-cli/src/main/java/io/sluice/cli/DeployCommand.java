@@ -231,18 +231,29 @@ final class DeployCommand implements Callable<Integer> {
                         s.hash().substring(0, 10),
                         work);
         String jarId = flink.upload(jar);
-        return flink.run(
-                jarId,
-                JobJar.ENTRY_CLASS,
-                List.of(
-                        "--spec-dir",
-                        specFile.toAbsolutePath().getParent().toString(),
-                        "--output-dir",
-                        output.toString(),
-                        "--resumed",
-                        Boolean.toString(savepoint != null)),
-                savepoint,
-                allowNonRestored);
+        try {
+            return flink.run(
+                    jarId,
+                    JobJar.ENTRY_CLASS,
+                    List.of(
+                            "--spec-dir",
+                            specFile.toAbsolutePath().getParent().toString(),
+                            "--output-dir",
+                            output.toString(),
+                            "--resumed",
+                            Boolean.toString(savepoint != null)),
+                    savepoint,
+                    allowNonRestored);
+        } finally {
+            // 50 MB per deploy would pile up, here and in the cluster's upload folder; the job
+            // has its own copy from the cluster's blob store
+            java.nio.file.Files.deleteIfExists(jar);
+            try {
+                flink.deleteJar(jarId);
+            } catch (java.io.IOException e) {
+                // the run's own outcome matters more than a leftover upload
+            }
+        }
     }
 
     private int kubernetes(Spec s, PrintWriter out, PrintWriter err) throws Exception {

@@ -92,6 +92,16 @@ public final class FlinkRest {
         return send(req, "run the jar").path("jobid").asText();
     }
 
+    /**
+     * Deletes an uploaded jar. A job that runs it keeps running: the cluster handed the jar to the
+     * job when it started.
+     */
+    public void deleteJar(String jarId) throws IOException {
+        send(
+                HttpRequest.newBuilder(base.resolve("jars/" + jarId)).DELETE().build(),
+                "delete jar " + jarId);
+    }
+
     /** {@code GET /jobs/overview}: every job with its name, state, start time. */
     public JsonNode jobs() throws IOException {
         return get("jobs/overview").path("jobs");
