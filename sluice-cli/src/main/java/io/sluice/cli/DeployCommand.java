@@ -263,6 +263,20 @@ final class DeployCommand implements Callable<Integer> {
                             + " outlives them, e.g. s3://my-bucket/sluice");
             return SluiceCli.FAILED;
         }
+        Spec.StateSettings st = s.runtime().state();
+        for (String d : new String[] {st.checkpointDir(), st.savepointDir()}) {
+            if (d != null && !d.matches("[A-Za-z][A-Za-z0-9+.-]*://.*")) {
+                // the job sets the spec's folders itself, over the deployment's configuration;
+                // a relative one would land in the read-only ConfigMap mount
+                err.println(
+                        "the spec keeps state in the local folder '"
+                                + d
+                                + "' (runtime.checkpoint-dir / savepoint-dir): on Kubernetes"
+                                + " leave them out (--state-dir places them) or give URIs such as"
+                                + " s3://bucket/path");
+                return SluiceCli.BAD_SPEC;
+            }
+        }
         String name = KubernetesFolder.name(s.name());
         Path dir = kube.out != null ? kube.out : Path.of("sluice-out", name + "-k8s");
         String image =

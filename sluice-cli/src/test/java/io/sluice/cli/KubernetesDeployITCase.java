@@ -116,6 +116,28 @@ class KubernetesDeployITCase {
         assertThat(cm2).startsWith("taxi-spec-").isNotEqualTo(cmName);
     }
 
+    /** A spec keeping state in a local folder would write into the read-only spec mount. */
+    @Test
+    void aSpecWithLocalStateFoldersIsRefused(@TempDir Path dir) throws IOException {
+        Path spec = dir.resolve("taxi.yaml");
+        Files.writeString(
+                spec,
+                Files.readString(TAXI)
+                        .replace(
+                                "  parallelism: 2\n",
+                                "  parallelism: 2\n  checkpoint-interval: 10s\n"
+                                        + "  checkpoint-dir: state/checkpoints\n"));
+        StringWriter err = new StringWriter();
+        int code =
+                SluiceCli.commandLine()
+                        .setOut(new PrintWriter(new StringWriter()))
+                        .setErr(new PrintWriter(err))
+                        .execute(deploy(spec, dir.resolve("k8s")));
+        assertThat(code).isEqualTo(SluiceCli.BAD_SPEC);
+        assertThat(err.toString()).contains("local folder 'state/checkpoints'");
+        assertThat(dir.resolve("k8s")).doesNotExist();
+    }
+
     /** What the CRD refuses, the check refuses: a version, an enum value, an unknown field. */
     @Test
     void theCrdCheckCatchesWhatTheApiServerWouldRefuse(@TempDir Path dir) throws IOException {
