@@ -8,10 +8,7 @@ import io.sluice.cli.deploy.StandaloneCluster;
 import io.sluice.spec.SpecLoader;
 import io.sluice.spec.model.Spec;
 import io.sluice.spec.plugin.PluginRegistry;
-import io.sluice.spec.problem.Problem;
-import io.sluice.spec.problem.SpecException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -145,17 +142,8 @@ final class DeployCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = cmd.commandLine().getOut();
         PrintWriter err = cmd.commandLine().getErr();
-        if (!Files.isRegularFile(spec)) {
-            err.println(spec + ": no such file");
-            return SluiceCli.BAD_SPEC;
-        }
-        Spec s;
-        try {
-            s = new SpecLoader(PluginRegistry.load()).load(spec);
-        } catch (SpecException e) {
-            for (Problem p : e.problems()) {
-                err.println(p);
-            }
+        Spec s = SpecFiles.load(new SpecLoader(PluginRegistry.load()), spec, err);
+        if (s == null) {
             return SluiceCli.BAD_SPEC;
         }
         if (target.equals("kubernetes")) {

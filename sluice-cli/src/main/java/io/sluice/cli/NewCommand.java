@@ -3,8 +3,6 @@ package io.sluice.cli;
 import io.sluice.spec.SpecLoader;
 import io.sluice.spec.model.Spec;
 import io.sluice.spec.plugin.PluginRegistry;
-import io.sluice.spec.problem.Problem;
-import io.sluice.spec.problem.SpecException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -81,19 +79,12 @@ final class NewCommand implements Callable<Integer> {
                             + "'");
             return SluiceCli.FAILED;
         }
-        if (!Files.isRegularFile(from)) {
-            err.println(from + ": no such file");
-            return SluiceCli.BAD_SPEC;
-        }
-        Spec spec;
-        try {
-            // secrets need not be set to make the project
-            spec = new SpecLoader(PluginRegistry.load(), n -> "unset", Map.of()).load(from);
-        } catch (SpecException e) {
-            for (Problem p : e.problems()) {
-                err.println(p);
-            }
-            err.println("the spec has problems: no project was made");
+        // secrets need not be set to make the project
+        Spec spec =
+                SpecFiles.load(
+                        new SpecLoader(PluginRegistry.load(), n -> "unset", Map.of()), from, err);
+        if (spec == null) {
+            err.println("no project was made");
             return SluiceCli.BAD_SPEC;
         }
         PluginRegistry registry = PluginRegistry.load();

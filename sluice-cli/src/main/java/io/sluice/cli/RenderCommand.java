@@ -6,7 +6,6 @@ import io.sluice.spec.SpecLoader;
 import io.sluice.spec.model.Spec;
 import io.sluice.spec.plugin.PluginRegistry;
 import io.sluice.spec.problem.Problem;
-import io.sluice.spec.problem.SpecException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -46,17 +45,8 @@ final class RenderCommand {
         public Integer call() throws java.io.IOException {
             PrintWriter out = cmd.commandLine().getOut();
             PrintWriter err = cmd.commandLine().getErr();
-            if (!Files.isRegularFile(spec)) {
-                err.println(spec + ": no such file");
-                return SluiceCli.BAD_SPEC;
-            }
-            Spec s;
-            try {
-                s = new SpecLoader(PluginRegistry.load()).load(spec);
-            } catch (SpecException e) {
-                for (Problem p : e.problems()) {
-                    err.println(p);
-                }
+            Spec s = SpecFiles.load(new SpecLoader(PluginRegistry.load()), spec, err);
+            if (s == null) {
                 return SluiceCli.BAD_SPEC;
             }
             List<Spec.SinkSpec> sinks =
@@ -124,17 +114,8 @@ final class RenderCommand {
         public Integer call() throws java.io.IOException {
             PrintWriter out = cmd.commandLine().getOut();
             PrintWriter err = cmd.commandLine().getErr();
-            if (!Files.isRegularFile(spec)) {
-                err.println(spec + ": no such file");
-                return SluiceCli.BAD_SPEC;
-            }
-            Spec s;
-            try {
-                s = new SpecLoader(PluginRegistry.load()).load(spec);
-            } catch (SpecException e) {
-                for (Problem p : e.problems()) {
-                    err.println(p);
-                }
+            Spec s = SpecFiles.load(new SpecLoader(PluginRegistry.load()), spec, err);
+            if (s == null) {
                 return SluiceCli.BAD_SPEC;
             }
             Path dir = outputDir != null ? outputDir : Path.of("sluice-out", s.name() + "-sql");

@@ -8,8 +8,6 @@ import io.sluice.cli.deploy.StatePlan;
 import io.sluice.spec.SpecLoader;
 import io.sluice.spec.model.Spec;
 import io.sluice.spec.plugin.PluginRegistry;
-import io.sluice.spec.problem.Problem;
-import io.sluice.spec.problem.SpecException;
 import java.io.PrintWriter;
 import java.net.URI;
 import java.nio.file.Files;
@@ -75,17 +73,8 @@ final class UpgradeCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = cmd.commandLine().getOut();
         PrintWriter err = cmd.commandLine().getErr();
-        if (!Files.isRegularFile(spec)) {
-            err.println(spec + ": no such file");
-            return SluiceCli.BAD_SPEC;
-        }
-        Spec s;
-        try {
-            s = new SpecLoader(PluginRegistry.load()).load(spec);
-        } catch (SpecException e) {
-            for (Problem p : e.problems()) {
-                err.println(p);
-            }
+        Spec s = SpecFiles.load(new SpecLoader(PluginRegistry.load()), spec, err);
+        if (s == null) {
             err.println("the running job stays as it is");
             return SluiceCli.BAD_SPEC;
         }

@@ -88,18 +88,7 @@ class RemoteDeployE2eITCase {
     @Test
     void aDeployedJobWritesWhatTheEmbeddedRunWrites() throws Exception {
         Path spec = taxiFileSpec();
-        Result deploy =
-                sluice(
-                        "deploy",
-                        spec.toString(),
-                        "--target",
-                        "remote",
-                        "--rest",
-                        cluster.restUrl(),
-                        "--output-dir",
-                        dir.resolve("remote-out").toString());
-        assertThat(deploy.exit()).as(deploy.err()).isZero();
-        String job = jobId(deploy.out());
+        String job = deploy(spec, dir.resolve("remote-out"));
         FlinkRest flink = new FlinkRest(cluster.restUrl());
         assertThat(flink.awaitTerminal(job, Duration.ofMinutes(3))).isEqualTo("FINISHED");
 
@@ -148,18 +137,7 @@ class RemoteDeployE2eITCase {
                 Files.readString(ExampleSpecsTest.ROOT.resolve("examples/taxi/taxi.yaml"))
                         .replace("count: 200000", "count: 100000000\n    rows-per-second: 500")
                         .replace("parallelism: 2", "parallelism: 1\n  checkpoint-interval: 1s"));
-        Result deploy =
-                sluice(
-                        "deploy",
-                        spec.toString(),
-                        "--target",
-                        "remote",
-                        "--rest",
-                        cluster.restUrl(),
-                        "--output-dir",
-                        dir.resolve("endless-out").toString());
-        assertThat(deploy.exit()).as(deploy.err()).isZero();
-        String job = jobId(deploy.out());
+        String job = deploy(spec, dir.resolve("endless-out"));
         FlinkRest flink = new FlinkRest(cluster.restUrl());
         await().atMost(Duration.ofMinutes(2))
                 .until(() -> flink.job(job).path("state").asText().equals("RUNNING"));
@@ -270,18 +248,7 @@ class RemoteDeployE2eITCase {
         Path v1 = taxi("upgrade-v1", rows, 2_000, null);
         Path v2 = taxi("upgrade-v2", rows, 2_000, "add-step");
         Path out = dir.resolve("upgrade-out");
-        Result deploy =
-                sluice(
-                        "deploy",
-                        v1.toString(),
-                        "--target",
-                        "remote",
-                        "--rest",
-                        cluster.restUrl(),
-                        "--output-dir",
-                        out.toString());
-        assertThat(deploy.exit()).as(deploy.err()).isZero();
-        String job = jobId(deploy.out());
+        String job = deploy(v1, out);
         FlinkRest flink = new FlinkRest(cluster.restUrl());
         awaitFlowing(flink, job);
 
@@ -344,18 +311,7 @@ class RemoteDeployE2eITCase {
         Path v1 = taxi("drop-v1", 100_000_000L, 500, null);
         Path v3 = taxi("drop-v3", 100_000_000L, 500, "drop-anomaly");
         Path out = dir.resolve("drop-out");
-        Result deploy =
-                sluice(
-                        "deploy",
-                        v1.toString(),
-                        "--target",
-                        "remote",
-                        "--rest",
-                        cluster.restUrl(),
-                        "--output-dir",
-                        out.toString());
-        assertThat(deploy.exit()).as(deploy.err()).isZero();
-        String job = jobId(deploy.out());
+        String job = deploy(v1, out);
         FlinkRest flink = new FlinkRest(cluster.restUrl());
         awaitFlowing(flink, job);
 
@@ -455,6 +411,22 @@ class RemoteDeployE2eITCase {
         List<String> names = new ArrayList<>();
         r.fieldNames().forEachRemaining(names::add);
         return names;
+    }
+
+    /** Deploys {@code spec} to the test cluster, its file sinks writing to {@code out}; the job. */
+    static String deploy(Path spec, Path out) {
+        Result r =
+                sluice(
+                        "deploy",
+                        spec.toString(),
+                        "--target",
+                        "remote",
+                        "--rest",
+                        cluster.restUrl(),
+                        "--output-dir",
+                        out.toString());
+        assertThat(r.exit()).as(r.err()).isZero();
+        return jobId(r.out());
     }
 
     static String jobId(String out) {
